@@ -1,0 +1,39 @@
+# Ledgerline — the two commands are `make run` and `make test`.
+SWIFT ?= swift
+PORT ?= 8080
+LEDGERLINE_OPERATOR_KEY ?= dev-operator-key
+LEDGERLINE_DATA_DIR ?= $(CURDIR)/.ledgerline
+# The test cluster's socket path must stay short (Unix sockets allow ~107 bytes).
+TEST_DB_DIR ?= /tmp/llt-$(shell echo "$(CURDIR)" | md5sum | cut -c1-10)
+
+.PHONY: all deps build run test unit-test bench lint clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(SWIFT) build
+
+## make run: build and start the server on 127.0.0.1:$(PORT) with its own embedded PostgreSQL.
+run: build
+	LEDGERLINE_OPERATOR_KEY="$(LEDGERLINE_OPERATOR_KEY)" LEDGERLINE_DATA_DIR="$(LEDGERLINE_DATA_DIR)" \
+		$$($(SWIFT) build --show-bin-path)/ledgerline serve --port $(PORT)
+
+## make test: build once, start a throwaway PostgreSQL, run every test, stop the cluster even on failure.
+test: deps
+	$(SWIFT) build --build-tests
+	TEST_DB_DIR="$(TEST_DB_DIR)" SWIFT="$(SWIFT)" scripts/run-tests.sh
+
+## make bench: release build, wrk against practice.get and member.update, pgbench with the same SQL.
+bench:
+	LEDGERLINE_WITH_BENCH=1 scripts/deps.sh
+	$(SWIFT) build -c release --product ledgerline
+	SWIFT="$(SWIFT)" Benchmarks/rpc/run.sh
+
+lint:
+	$(SWIFT) format lint --recursive Sources Tests Plugins || true
+
+clean:
+	rm -rf .build .build-* "$(TEST_DB_DIR)"

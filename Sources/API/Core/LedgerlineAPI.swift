@@ -1,0 +1,28 @@
+import BillingCore
+import JSONRPC
+import Logging
+
+/// The method table: every JSON-RPC method the server offers.
+public enum LedgerlineAPI {
+    /// The API version published in `rpc.discover`.
+    public static let version = "0.1.0"
+
+    /// Every method, registered once.
+    public static func registry() -> RPCMethodRegistry<CallContext, Access> {
+        var registry = RPCMethodRegistry<CallContext, Access>()
+        for method in TenancyMethods.all { registry.register(method) }
+        return registry
+    }
+
+    /// A processor for `POST /rpc`.
+    public static func processor(services: Services, operatorKey: String?, limits: RPCLimits, logger: Logger)
+        -> RPCProcessor<LedgerlineExecutor>
+    {
+        RPCProcessor(
+            registry: registry(),
+            executor: LedgerlineExecutor(services: services, operatorKey: operatorKey, logger: logger),
+            limits: limits,
+            info: OpenRPCInfo(title: "Ledgerline", version: version,
+                              description: "Billing backend for behavioral-health practices: JSON-RPC 2.0 over POST /rpc."))
+    }
+}

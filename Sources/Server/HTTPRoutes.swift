@@ -1,0 +1,51 @@
+import API
+import Foundation
+import Hummingbird
+import JSONRPC
+import NIOCore
+import Storage
+
+/// The HTTP surface: `POST /rpc`, `GET /health/live`, `GET /health/ready`.
+public enum HTTPRoutes {
+    /// Builds the router.
+    public static func router(processor: RPCProcessor<LedgerlineExecutor>, database: Database,
+                              maximumBodyBytes: Int) -> Router<LedgerlineRequestContext> {
+        let router = Router(context: LedgerlineRequestContext.self)
+        router.post("/rpc") { request, context -> Response in
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: maximumBodyBytes)
+            } catch let error as HTTPError where error.status == .contentTooLarge {
+                return Response(status: .contentTooLarge, headers: [.contentType: "application/json"],
+                                body: jsonBody(#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"type":"bodyTooLarge","reason":"request body exceeds \#(maximumBodyBytes) bytes"}},"id":null}"#))
+            }
+            let environment = RequestEnvironment(authorization: request.headers[.authorization],
+                                                 remoteAddress: context.remoteAddress)
+            let result = await processor.handle(body: Array(buffer: buffer), environment: environment)
+            guard let body = result.body else { return Response(status: .noContent) }
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("/health/live") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: jsonBody(#"{"status":"live"}"#))
+        }
+        router.get("/health/ready") { _, _ -> Response in
+            do {
+                let pending = try await database.withConnection { transaction in
+                    try await MigrationRunner.pendingMigrations(in: transaction)
+                }
+                guard pending.isEmpty else {
+                    return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                    body: jsonBody(#"{"status":"migrations pending","pending":\#(pending.count)}"#))
+                }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: jsonBody(#"{"status":"ready"}"#))
+            } catch {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                body: jsonBody(#"{"status":"database unreachable"}"#))
+            }
+        }
+        return router
+    }
+
+    static func jsonBody(_ text: String) -> ResponseBody { ResponseBody(byteBuffer: ByteBuffer(string: text)) }
+}

@@ -1,0 +1,83 @@
+import API
+import Foundation
+import Hummingbird
+import JSONRPC
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// Starts the whole server: database (embedded or external), HTTP, workers; stops them in order.
+public enum LedgerlineServer {
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully (in-flight requests finish,
+    /// the embedded cluster is stopped last).
+    public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
+        var embedded: EmbeddedPostgres?
+        let applicationURL: DatabaseURL
+        if let text = configuration.databaseURL {
+            applicationURL = try DatabaseURL(text)
+        } else {
+            let cluster = EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: configuration.dataDirectory), logger: logger)
+            let endpoints = try await cluster.start()
+            embedded = cluster
+            do {
+                try await MigrationRunner(logger: logger).migrate(ownerURL: endpoints.owner)
+            } catch {
+                cluster.stop()
+                throw error
+            }
+            applicationURL = endpoints.application
+        }
+        defer { embedded?.stop() }
+
+        let database = Database(url: applicationURL, maximumConnections: configuration.databaseConnections, logger: logger)
+        let services = Services(database: database, logger: logger)
+        let processor = LedgerlineAPI.processor(
+            services: services, operatorKey: configuration.operatorKey,
+            limits: RPCLimits(maximumBatchLength: configuration.maximumBatchLength), logger: logger)
+        let router = HTTPRoutes.router(processor: processor, database: database,
+                                       maximumBodyBytes: configuration.maximumBodyBytes)
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ledgerline"),
+            onServerRunning: { channel in
+                logger.notice("ledgerline listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            },
+            logger: logger)
+        let worker = JobWorker(database: database, handlers: [:],
+                               configuration: JobWorkerConfiguration(concurrency: configuration.workerConcurrency),
+                               logger: logger)
+        let guardian = RoleGuard(database: database, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: database),
+                .init(service: guardian, successTerminationBehavior: .ignore),
+                .init(service: worker),
+                .init(service: application, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// Refuses to serve when the application role could bypass row-level security.
+struct RoleGuard: Service {
+    let database: Database
+    let logger: Logger
+
+    func run() async throws {
+        let row = try await database.withConnection { transaction in
+            try await transaction.firstRow("""
+                select r.rolsuper, r.rolbypassrls,
+                       exists (select 1 from pg_tables where tableowner = current_user and schemaname = 'public') as owns
+                from pg_roles r where r.rolname = current_user
+                """)
+        }
+        guard let row else { throw StorageError.configuration("cannot read the database role") }
+        let (superuser, bypass, owns) = try row.decode((Bool, Bool, Bool).self)
+        if superuser || bypass || owns {
+            logger.critical("refusing to serve: the database role is a superuser, has BYPASSRLS, or owns tables; connect as the application role")
+            throw StorageError.configuration("DATABASE_URL must use the application role (not superuser, no BYPASSRLS, owns no tables)")
+        }
+    }
+}

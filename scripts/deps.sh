@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the project needs and this machine lacks: Debian packages through apt-get and
+# Python tools into .venv. Safe to run again; does nothing when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have_pg_server() {
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1
+}
+have_pg_server || need+=(postgresql)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+command -v pgbench >/dev/null 2>&1 || need+=(postgresql-contrib)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+[ "${LEDGERLINE_WITH_BENCH:-0}" = 1 ] && { command -v wrk >/dev/null 2>&1 || need+=(wrk); }
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "deps: installing ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+  # Debian's postgresql package starts a system cluster; Ledgerline runs its own, so stop it.
+  if [[ " ${need[*]} " == *" postgresql "* ]]; then
+    ($SUDO service postgresql stop || true) >/dev/null 2>&1
+  fi
+fi
+
+command -v swift >/dev/null 2>&1 || { echo "deps: swift is not on PATH (expected /opt/swift on this machine kind)"; exit 1; }
+echo "deps: ok"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL cluster, then the end-to-end smoke test of the
+# server binary. The cluster is stopped and removed whatever happens.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+: "${TEST_DB_DIR:?}"
+SWIFT=${SWIFT:-swift}
+
+scripts/test-postgres.sh stop "$TEST_DB_DIR"
+rm -rf "$TEST_DB_DIR"
+cleanup() { scripts/test-postgres.sh stop "$TEST_DB_DIR"; rm -rf "$TEST_DB_DIR"; }
+trap cleanup EXIT
+
+admin_url=$(scripts/test-postgres.sh start "$TEST_DB_DIR") || exit 1
+export LEDGERLINE_TEST_ADMIN_URL="$admin_url"
+echo "test cluster: $admin_url"
+
+status=0
+$SWIFT test --skip-build 2>&1 | tee "$TEST_DB_DIR.swift-test.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+LEDGERLINE_BIN="$($SWIFT build --show-bin-path)/ledgerline" scripts/smoke.sh || status=1
+[ $status -eq 0 ] && echo "make test: all suites passed" || echo "make test: FAILED"
+exit $status
