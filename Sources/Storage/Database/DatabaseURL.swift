@@ -12,6 +12,8 @@ public struct DatabaseURL: Sendable, Hashable {
     public var port: Int
     public var socketDirectory: String?
     public var database: String
+    /// Reported to the server as `application_name` (visible in `pg_stat_activity`).
+    public var applicationName: String?
 
     /// Parses `text`; throws ``StorageError`` with a readable reason when it is not a PostgreSQL URL.
     public init(_ text: String) throws {
@@ -23,6 +25,7 @@ public struct DatabaseURL: Sendable, Hashable {
         port = components.port ?? 5432
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? username : path
+        applicationName = components.queryItems?.first { $0.name == "application_name" }?.value
         let queryHost = components.queryItems?.first { $0.name == "host" }?.value
         if let queryHost, queryHost.hasPrefix("/") {
             socketDirectory = queryHost
@@ -41,11 +44,14 @@ public struct DatabaseURL: Sendable, Hashable {
         self.port = port
         self.socketDirectory = socketDirectory
         self.database = database
+        self.applicationName = nil
     }
 
     /// The same server and credentials, another user or database.
-    public func with(username: String? = nil, password: String?? = nil, database: String? = nil) -> DatabaseURL {
+    public func with(username: String? = nil, password: String?? = nil, database: String? = nil,
+                     applicationName: String? = nil) -> DatabaseURL {
         var copy = self
+        if let applicationName { copy.applicationName = applicationName }
         if let username { copy.username = username }
         if let password { copy.password = password }
         if let database { copy.database = database }
@@ -86,6 +92,7 @@ public struct DatabaseURL: Sendable, Hashable {
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
+        if let applicationName { configuration.options.additionalStartupParameters = [("application_name", applicationName)] }
         return configuration
     }
 }

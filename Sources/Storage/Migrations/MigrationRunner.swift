@@ -8,6 +8,13 @@ public struct Migration: Sendable, Hashable {
     public let version: Int
     public let name: String
     public let sql: String
+
+    /// Creates a migration value.
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
 }
 
 /// Applies migrations as the owner role, one transaction each, under an advisory lock so that

@@ -144,6 +144,11 @@ enum Fixtures {
 extension JSONValue {
     /// The error code of a JSON-RPC response, if it is an error.
     var errorCode: Int? { self["error"]?["code"]?.int64Value.map(Int.init) }
+    /// The elements of an array (empty for anything else).
+    var arrayValue: [JSONValue] {
+        if case .array(let items) = self { return items }
+        return []
+    }
     /// Compact JSON text (for failure messages).
     var text: String { String(decoding: JSONWriter.encode(self), as: UTF8.self) }
 }
