@@ -29,7 +29,7 @@ test: deps
 ## make bench: release build, wrk against practice.get and member.update, pgbench with the same SQL.
 bench:
 	LEDGERLINE_WITH_BENCH=1 scripts/deps.sh
-	$(SWIFT) build -c release --product ledgerline
+	$(SWIFT) build -c release --scratch-path .build-release --product ledgerline
 	SWIFT="$(SWIFT)" Benchmarks/rpc/run.sh
 
 lint:

@@ -22,7 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
-        .target(name: "BillingCore", swiftSettings: swiftSettings),
+        .target(name: "BillingCore", resources: [.copy("Resources/icd10cm-2026-billable.tsv")], swiftSettings: swiftSettings),
         .target(name: "JSONRPC", swiftSettings: swiftSettings),
         .target(
             name: "Storage",

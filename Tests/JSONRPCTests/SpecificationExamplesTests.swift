@@ -181,7 +181,7 @@ import Testing
         let batch = exchange.batch
         #expect(exchange.status == 200)
         #expect(batch.count == 5)
-        #expect(batch.allSatisfy(\.isWellFormedResponse))
+        #expect(batch.allSatisfy { $0.isWellFormedResponse })
         #expect(response(withID: "1", in: batch)?["result"] == 7)
         #expect(response(withID: "2", in: batch)?["result"] == 19)
         #expect(response(withID: .null, in: batch)?.errorCode == -32600)
@@ -203,7 +203,7 @@ import Testing
             """)
         let batch = exchange.batch
         #expect(batch.count == 5)
-        #expect(batch.allSatisfy(\.isWellFormedResponse))
+        #expect(batch.allSatisfy { $0.isWellFormedResponse })
         #expect(response(withID: "1", in: batch)?.errorCode == -32602)
         #expect(response(withID: "2", in: batch)?.errorCode == -32602)
         #expect(response(withID: .null, in: batch)?.errorCode == -32600)

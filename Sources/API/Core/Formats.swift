@@ -26,6 +26,21 @@ public enum Formats {
             ? nil : "is not a cursor returned by this method"
     }
 
+    public static let date = StringFormat(name: "date", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$") { text in
+        CalendarDate(text) == nil ? "must be a date YYYY-MM-DD" : nil
+    }
+    public static let timeOfDay = StringFormat(name: "time", pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$") { text in
+        let parts = text.split(separator: ":")
+        guard text.count == 5, parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
+              (0...23).contains(hour), (0...59).contains(minute) else { return "must be a time HH:MM (24-hour)" }
+        return nil
+    }
+    public static let placeOfService = StringFormat(name: "place-of-service", pattern: "^[0-9]{2}$") {
+        PlaceOfService.problem($0)
+    }
+    public static let modifier = StringFormat(name: "modifier", pattern: "^[0-9A-Z]{2}$") { ProcedureCode.modifierProblem($0) }
+    public static let icd10 = StringFormat(name: "icd10cm-billable") { ICD10.problem($0) }
+
     /// A prefixed id of type `ID`.
     public static func id<ID: EntityID>(_ type: ID.Type) -> StringFormat {
         StringFormat(name: "\(ID.prefix)-id", pattern: "^\(ID.prefix)_[0-9a-f]{32}$") { text in
@@ -66,6 +81,16 @@ public enum Schemas {
     public static let cursor = Schema.string(maxLength: 64, format: Formats.cursor).orNull
     /// An RFC 3339 timestamp.
     public static let dateTime = Schema.string(maxLength: 40, format: Formats.dateTime)
+
+    /// A calendar date `YYYY-MM-DD`.
+    public static let date = Schema.string(maxLength: 10, format: Formats.date)
+    /// An amount of money in cents (≥ 0), within JavaScript's exact integer range.
+    public static let cents = Schema.integer(minimum: 0, maximum: 99_999_999_99, description: "US cents")
+    /// A positive amount of money in cents.
+    public static let positiveCents = Schema.integer(minimum: 1, maximum: 99_999_999_99, description: "US cents, > 0")
+    /// An idempotency key for money-moving or external-effect methods.
+    public static let idempotencyKey = Schema.string(minLength: 8, maxLength: 200,
+                                                     description: "replays return the first result; reuse with other params gets −32010")
 
     /// A page of `item`.
     public static func page(_ item: Schema) -> Schema {

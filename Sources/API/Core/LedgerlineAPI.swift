@@ -10,7 +10,10 @@ public enum LedgerlineAPI {
     /// Every method, registered once.
     public static func registry() -> RPCMethodRegistry<CallContext, Access> {
         var registry = RPCMethodRegistry<CallContext, Access>()
-        for method in TenancyMethods.all { registry.register(method) }
+        let areas: [[LedgerlineMethod]] = [
+            TenancyMethods.all, CatalogMethods.all, ClientMethods.all, SessionMethods.all, BillingMethods.all,
+        ]
+        for method in areas.joined() { registry.register(method) }
         return registry
     }
 

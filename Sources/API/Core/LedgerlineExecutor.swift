@@ -31,6 +31,7 @@ public struct LedgerlineExecutor: RPCExecutor {
     let logger: Logger
     let keys = APIKeyRepository()
     let audit = AuditRepository()
+    let idempotency = IdempotencyRepository()
 
     /// Creates the executor; `operatorKey` enables operator methods.
     public init(services: Services, operatorKey: String?, logger: Logger) {
@@ -127,7 +128,25 @@ public struct LedgerlineExecutor: RPCExecutor {
                 caller: .member(practiceID: principal.practiceID, memberID: principal.memberID, role: principal.role,
                                 credentialID: principal.credentialID),
                 principal: principal, requestID: call.requestID, services: services, logger: memberLogger)
-            let bytes = try await call.method.invoke(call.params, context)
+            let bytes: [UInt8]
+            if case .string(let key)? = call.params["idempotencyKey"], call.method.params.property("idempotencyKey") != nil {
+                let hash = Self.requestHash(method: call.method.name, params: call.params)
+                switch try await idempotency.begin(key: key, method: call.method.name, requestHash: hash,
+                                                   practiceID: principal.practiceID, in: transaction) {
+                case .proceed:
+                    bytes = try await call.method.invoke(call.params, context)
+                    try await idempotency.complete(key, response: bytes, in: transaction)
+                case .replay(let stored):
+                    bytes = stored
+                case .mismatch:
+                    throw DomainError(.idempotencyMismatch, code: "idempotency.keyReused",
+                                      message: "this idempotency key was used for a different request",
+                                      problems: [FieldProblem(pointer: "/idempotencyKey", reason: "was used with other params",
+                                                              code: "keyReused")])
+                }
+            } else {
+                bytes = try await call.method.invoke(call.params, context)
+            }
             let entities = Self.entityIDs(in: call.params) + context.recordedEntities
             try await audit.append(entry(call, caller: "member", principal: principal, entities: entities, outcome: "ok",
                                          errorCode: nil), practiceID: principal.practiceID, in: transaction)
@@ -174,6 +193,10 @@ public struct LedgerlineExecutor: RPCExecutor {
                 return RPCError(code: -32004, message: "Not found",
                                 data: ["type": "notFound", "reason": "a referenced record does not exist"])
                     .withRequestID(requestID)
+            case .lockTimeout:
+                return Self.rpcError(DomainError(.idempotencyInProgress, code: "idempotency.inProgress",
+                                                 message: "a request with this idempotency key is still running; retry later"))
+                    .withRequestID(requestID)
             default:
                 break
             }
@@ -211,6 +234,42 @@ public struct LedgerlineExecutor: RPCExecutor {
             data["errors"] = .array(error.problems.map { ["pointer": .string($0.pointer), "reason": .string($0.reason)] })
         }
         return RPCError(code: code, message: message, data: .object(data))
+    }
+
+    /// SHA-256 over the method name and the params in canonical form (sorted keys), without the key itself.
+    static func requestHash(method: String, params: JSONValue) -> [UInt8] {
+        var stripped = params
+        if case .object(var object) = params {
+            object["idempotencyKey"] = nil
+            stripped = .object(object)
+        }
+        var bytes = Array(method.utf8)
+        bytes.append(0)
+        canonical(stripped, into: &bytes)
+        return Secrets.hash(bytes)
+    }
+
+    static func canonical(_ value: JSONValue, into output: inout [UInt8]) {
+        switch value {
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            for (offset, key) in object.keys.sorted().enumerated() {
+                if offset > 0 { output.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                canonical(object[key]!, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { output.append(UInt8(ascii: ",")) }
+                canonical(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        default:
+            JSONWriter.write(value, into: &output)
+        }
     }
 
     /// The token from `Authorization: Bearer …`.

@@ -16,6 +16,9 @@ public enum Secrets {
     /// SHA-256 of the secret's UTF-8 bytes (what the database stores).
     public static func hash(_ secret: String) -> [UInt8] { Array(SHA256.hash(data: Array(secret.utf8))) }
 
+    /// SHA-256 of raw bytes.
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+
     /// Compares two byte strings in time independent of where they differ.
     public static func constantTimeEquals(_ left: [UInt8], _ right: [UInt8]) -> Bool {
         guard left.count == right.count else { return false }

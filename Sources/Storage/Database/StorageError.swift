@@ -12,6 +12,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case checkViolation(constraint: String)
     /// A serialization or deadlock failure; the transaction may be retried.
     case retryable(String)
+    /// A lock could not be taken within the transaction's lock timeout.
+    case lockTimeout
     /// The transaction had no practice set (a programming error, failing closed).
     case noTenant
     /// Migrations are missing, edited or out of order.
@@ -26,6 +28,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         case .foreignKeyViolation(let constraint): return "foreign key violation: \(constraint)"
         case .checkViolation(let constraint): return "check violation: \(constraint)"
         case .retryable(let reason): return "retryable: \(reason)"
+        case .lockTimeout: return "lock timeout"
         case .noTenant: return "no practice set for the transaction"
         case .migration(let reason): return "migration: \(reason)"
         case .embedded(let reason): return "embedded PostgreSQL: \(reason)"
@@ -43,6 +46,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         case "23514": return .checkViolation(constraint: constraint)
         case "40001", "40P01": return .retryable(state)
         case "LL001": return .noTenant
+        case "55P03": return .lockTimeout
         default: return nil
         }
     }

@@ -148,14 +148,19 @@ public enum Bootstrap {
     public static func ensureRolesAndDatabase(adminURL: DatabaseURL, database: String, ownerPassword: String? = nil,
                                               appPassword: String? = nil, logger: Logger) async throws {
         try await SingleConnection.with(adminURL, logger: logger) { connection in
-            for (role, password) in [("ledgerline_owner", ownerPassword), ("ledgerline_app", appPassword)] {
+            // The owner runs migrations, which must see every practice's rows (e.g. to validate a new
+            // foreign key on FORCEd tables), so it bypasses RLS; the application role never does.
+            for (role, password, rls) in [("ledgerline_owner", ownerPassword, "bypassrls"),
+                                          ("ledgerline_app", appPassword, "nobypassrls")] {
                 let exists = try await connection.query("select 1 from pg_roles where rolname = \(role)", logger: logger)
                 var found = false
                 for try await _ in exists { found = true }
-                if !found {
+                if found {
+                    try await connection.query(PostgresQuery(unsafeSQL: "alter role \(role) \(rls)"), logger: logger)
+                } else {
                     let passwordClause = password.map { " password '\($0.replacingOccurrences(of: "'", with: "''"))'" } ?? ""
                     try await connection.query(PostgresQuery(unsafeSQL: 
-                        "create role \(role) login nosuperuser nobypassrls nocreatedb nocreaterole\(passwordClause)"), logger: logger)
+                        "create role \(role) login nosuperuser \(rls) nocreatedb nocreaterole\(passwordClause)"), logger: logger)
                 }
             }
             let databases = try await connection.query("select 1 from pg_database where datname = \(database)", logger: logger)
