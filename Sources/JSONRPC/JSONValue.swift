@@ -66,8 +66,12 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     public var doubleValue: Double? { Double(literal) }
 }
 
-/// A JSON object that remembers the order of its members.
+/// A JSON object that remembers the order of its members. Two objects are equal when they have
+/// the same members, whatever their order.
 public struct JSONObject: Sendable, Hashable {
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.storage == rhs.storage }
+    public func hash(into hasher: inout Hasher) { hasher.combine(storage) }
+
     /// Member names in document order.
     public private(set) var keys: [String] = []
     private var storage: [String: JSONValue] = [:]

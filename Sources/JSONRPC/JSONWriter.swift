@@ -34,6 +34,48 @@ public enum JSONWriter {
         }
     }
 
+    /// A canonical encoding for comparing values: object members sorted by name, integers and
+    /// other numbers written in one normal form, so `{"a":1,"b":2}` equals `{"b":2,"a":1}` and `0`
+    /// equals `-0`.
+    public static func canonical(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        writeCanonical(value, into: &output)
+        return output
+    }
+
+    /// Appends the canonical encoding of `value` (see ``canonical(_:)``).
+    public static func writeCanonical(_ value: JSONValue, into output: inout [UInt8]) {
+        switch value {
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            for (offset, key) in object.keys.sorted().enumerated() {
+                if offset > 0 { output.append(UInt8(ascii: ",")) }
+                writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                writeCanonical(object[key]!, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { output.append(UInt8(ascii: ",")) }
+                writeCanonical(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .number(let number):
+            if let integer = number.int64Value {
+                output.append(contentsOf: String(integer).utf8)
+            } else if let double = number.doubleValue, double.isFinite {
+                output.append(contentsOf: (double == double.rounded() && abs(double) < 9.2e18
+                    ? String(Int64(double)) : String(double)).utf8)
+            } else {
+                output.append(contentsOf: number.literal.utf8)
+            }
+        default:
+            write(value, into: &output)
+        }
+    }
+
     /// Appends `string` as a quoted, escaped JSON string.
     public static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))

@@ -60,7 +60,10 @@ public enum OpenRPCDocument {
                 object["format"] = .string(format.name)
                 if let pattern = format.pattern { object["pattern"] = .string(pattern) }
             }
-            if let values = schema.enumValues { object["enum"] = .array(values.map { .string($0) }) }
+            if let values = schema.enumValues {
+                // `enum` applies to every type, so a nullable enumeration must list null itself.
+                object["enum"] = .array(values.map { .string($0) } + (schema.nullable ? [.null] : []))
+            }
         case .integer:
             object["minimum"] = .number(JSONNumber(schema.minimum ?? -Schema.maximumSafeInteger))
             object["maximum"] = .number(JSONNumber(schema.maximum ?? Schema.maximumSafeInteger))

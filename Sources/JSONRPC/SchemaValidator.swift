@@ -46,7 +46,7 @@ extension Schema {
             return
         case .string:
             guard case .string(let string) = value else { return typeMismatch(value, pointer, &errors) }
-            let length = string.count
+            let length = string.unicodeScalars.count  // JSON Schema counts code points
             if let minLength, length < minLength {
                 errors.append(FieldError(pointer: pointer,
                                          reason: minLength == 1 ? "must not be empty" : "must be at least \(minLength) characters",
@@ -71,7 +71,8 @@ extension Schema {
             guard let integer = number.int64Value,
                   integer >= -Schema.maximumSafeInteger, integer <= Schema.maximumSafeInteger
             else {
-                errors.append(FieldError(pointer: pointer, reason: "must be within ±9007199254740991", code: "maximum"))
+                let code = number.literal.hasPrefix("-") ? "minimum" : "maximum"
+                errors.append(FieldError(pointer: pointer, reason: "must be within ±9007199254740991", code: code))
                 return
             }
             if let minimum, integer < minimum {
@@ -98,7 +99,7 @@ extension Schema {
                     itemSchema.validate(element, at: JSONPointer.appending(pointer, offset), into: &errors)
                 }
             }
-            if uniqueItems, Set(elements).count != elements.count {
+            if uniqueItems, Set(elements.map(JSONWriter.canonical)).count != elements.count {
                 errors.append(FieldError(pointer: pointer, reason: "must not contain duplicates", code: "uniqueItems"))
             }
         case .object:

@@ -18,7 +18,7 @@ import Testing
 struct FuzzDatabaseState: Sendable {
     /// Count and digest of each tenant table's rows of the fuzz practice, except audit_log
     /// (`last_used_at` ignored: authentication touches it).
-    var practiceTables: [String: TableState]
+    var practiceTables: [String: InspectedTableState]
     /// audit_log rows of the fuzz practice with outcome `ok`.
     var okAuditRows: Int
     /// All audit_log rows of the fuzz practice.
@@ -49,11 +49,12 @@ struct FuzzDatabaseState: Sendable {
     /// Override with `LEDGERLINE_FUZZ_SEED` to reproduce or widen a run.
     static let seed: UInt64 = ProcessInfo.processInfo.environment["LEDGERLINE_FUZZ_SEED"].flatMap { UInt64($0) }
         ?? 20_261_120
-    static let requestCount = 10_000
+    /// At least 10,000, and enough for ≥ 100 method-bound cases per registered method as the API grows.
+    static let requestCount = max(10_000, LedgerlineAPI.registry().methods.count * 150)
     static let maximumBodyBytes = 1 << 20
     static let concurrency = 4
 
-    @Test func tenThousandMalformedRequestsGetWellFormedErrorsAndChangeNothing() async throws {
+    @Test func malformedRequestsGetWellFormedErrorsAndChangeNothing() async throws {
         let environment = try await TestEnvironment.shared()
         let practice = try await environment.createPractice(name: "Fuzz Target")
         let viewer = try await practice.member(role: .viewer)
@@ -78,17 +79,22 @@ struct FuzzDatabaseState: Sendable {
 
         let outcome = try await app.test(.router) { client in
             var corpus = FuzzCorpus(methods: methods, seed: seed, tag: marker)
+            let swept = corpus.sweep()
+            var sweep = swept.makeIterator()
             var summary = FuzzSummary()
+            summary.swept = swept.count
             try await withThrowingTaskGroup(of: (FuzzCase, [String]).self) { group in
                 var issued = 0
+                // The systematic sweep first, then random cases up to the total.
+                func nextCase() -> FuzzCase { sweep.next() ?? corpus.next() }
                 while issued < Self.concurrency {
-                    Self.issue(corpus.next(), client: client, headers: headers, into: &group)
+                    Self.issue(nextCase(), client: client, headers: headers, into: &group)
                     issued += 1
                 }
                 while let (fuzzCase, violations) = try await group.next() {
                     summary.record(fuzzCase, violations: violations, seed: seed)
                     if issued < Self.requestCount {
-                        Self.issue(corpus.next(), client: client, headers: headers, into: &group)
+                        Self.issue(nextCase(), client: client, headers: headers, into: &group)
                         issued += 1
                     }
                 }
@@ -104,6 +110,8 @@ struct FuzzDatabaseState: Sendable {
         }
 
         #expect(outcome.total == Self.requestCount)
+        #expect(outcome.swept > methods.count && outcome.swept < Self.requestCount / 2,
+                "the per-param sweep has \(outcome.swept) cases")
         #expect(outcome.violations.isEmpty,
                 "\(outcome.violationCount) violations (seed \(seed)); first ones:\n\(outcome.violations.joined(separator: "\n"))")
         for method in methods {
@@ -183,6 +191,7 @@ struct FuzzSummary: Sendable {
         "invalidNotification", "envelopeJunk",
     ]
     var total = 0
+    var swept = 0
     var perMethod: [String: Int] = [:]
     var perKind: [String: Int] = [:]
     var violations: [String] = []

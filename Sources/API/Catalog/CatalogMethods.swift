@@ -137,9 +137,11 @@ enum CatalogMethods {
             },
             LedgerlineMethod(
                 "service.list",
-                summary: "The practice's services ordered by code; enabled ones unless `enabled` or `includeDisabled` says otherwise.",
+                summary: "The practice's services ordered by code; enabled ones unless `enabled` or `includeDisabled` "
+                    + "says otherwise.",
                 params: .object(["enabled?": Schema.boolean(description: "only services with this flag"),
-                                 "includeDisabled?": Schema.boolean(description: "with `enabled` absent, list disabled ones too"),
+                                 "includeDisabled?": Schema.boolean(
+                                     description: "with `enabled` absent, list disabled ones too"),
                                  "codeType?": .enumeration(ServiceCodeType.self), "limit?": Schemas.limit,
                                  "cursor?": Schemas.cursor]),
                 result: Schemas.page(ServiceView.schema), errors: memberErrors, policy: .anyMember
@@ -169,7 +171,8 @@ enum CatalogMethods {
             },
             LedgerlineMethod(
                 "service.importCommon",
-                summary: "Add the common behavioral-health codes the practice does not have yet (rates 0); existing codes are untouched.",
+                summary: "Add the common behavioral-health codes the practice does not have yet (rates 0); "
+                    + "existing codes are untouched.",
                 params: .object([:]),
                 result: .object(["items": .array(ServiceView.schema, maxItems: nil),
                                  "createdCount": Schema.integer(minimum: 0).described("services this call created")]),
@@ -217,7 +220,8 @@ enum CatalogMethods {
                 return PageView(items: page.items.map(LocationView.init), nextCursor: page.nextCursor)
             },
             LedgerlineMethod(
-                "location.update", summary: "Change a service location (absent fields unchanged; the address cannot be cleared).",
+                "location.update",
+                summary: "Change a service location (absent fields unchanged; the address cannot be cleared).",
                 params: updateParams, result: .object(["location": LocationView.schema]), errors: updateErrors,
                 policy: catalogWriters
             ) { (changes: LocationChanges, context) in
@@ -284,7 +288,8 @@ enum CatalogMethods {
                 params: .object(["id": Schemas.id(EnrollmentID.self)]),
                 result: .object(["enrollment": EnrollmentView.schema]), errors: lookupErrors, policy: .anyMember
             ) { (params: IDParams<EnrollmentID>, context) in
-                EnrollmentResult(enrollment: EnrollmentView(try await enrollments.enrollment(params.id, in: context.transaction)))
+                EnrollmentResult(enrollment: EnrollmentView(
+                    try await enrollments.enrollment(params.id, in: context.transaction)))
             },
             LedgerlineMethod(
                 "enrollment.list", summary: "The practice's enrollments, optionally for one payer, kind or status.",
@@ -294,7 +299,9 @@ enum CatalogMethods {
                 result: Schemas.page(EnrollmentView.schema), errors: lookupErrors, policy: .anyMember
             ) { (params: ListEnrollmentsParams, context) in
                 // An unknown payer is reported before a bad cursor: naming a missing record is the bigger problem.
-                if let payerID = params.payerId { _ = try await payers.payer(payerID, pointer: "/payerId", in: context.transaction) }
+                if let payerID = params.payerId {
+                    _ = try await payers.payer(payerID, pointer: "/payerId", in: context.transaction)
+                }
                 let page = try await enrollments.list(
                     payerID: params.payerId, kind: params.kind, status: params.status,
                     after: try decodeCursor(params.cursor, as: EnrollmentID.self), limit: params.limit ?? 50,
@@ -303,7 +310,8 @@ enum CatalogMethods {
             },
             LedgerlineMethod(
                 "enrollment.update",
-                summary: "Change an enrollment: notStarted → pending → approved | rejected, rejected → pending (absent fields unchanged, null clears).",
+                summary: "Change an enrollment: notStarted → pending → approved | rejected, rejected → pending "
+                    + "(absent fields unchanged, null clears).",
                 params: .object(["id": Schemas.id(EnrollmentID.self), "version": Schemas.version,
                                  "status?": .enumeration(EnrollmentStatus.self), "submittedOn?": Schemas.date.orNull,
                                  "decidedOn?": Schemas.date.orNull, "note?": enrollmentNote]),
@@ -324,7 +332,8 @@ enum CatalogMethods {
             "dueDays?": Schema.integer(minimum: 0, maximum: 365, description: "days from a bill's creation to its due date"),
             "noShowFee?": noShowFeeChange,
             "monthlySuperbills?": .object(["enabled?": .boolean(), "dayOfMonth?": .integer(minimum: 1, maximum: 28),
-                                           "clientOptIn?": Schema.boolean(description: "only clients who opt in receive them")],
+                                           "clientOptIn?": Schema.boolean(
+                                               description: "only clients who opt in receive them")],
                                           title: "MonthlySuperbillsChange"),
             "autoSendBills?": .boolean(), "autoGenerateClaims?": .boolean(), "autoSubmitClaims?": .boolean(),
             "autoPay?": autoPayChange,
@@ -333,7 +342,8 @@ enum CatalogMethods {
         return [
             LedgerlineMethod(
                 "settings.get",
-                summary: "The practice's bill and automation settings; with clientId also that client's overrides and the merged effective settings.",
+                summary: "The practice's bill and automation settings; with clientId also that client's overrides "
+                    + "and the merged effective settings.",
                 params: .object(["clientId?": Schemas.id(ClientID.self)]), result: SettingsView.schema,
                 errors: lookupErrors, policy: .anyMember
             ) { (params: SettingsParams, context) in
@@ -341,14 +351,16 @@ enum CatalogMethods {
             },
             LedgerlineMethod(
                 "settings.update",
-                summary: "Change the practice's bill and automation settings (absent fields unchanged; inside a group only the named sub-fields).",
+                summary: "Change the practice's bill and automation settings (absent fields unchanged; "
+                    + "inside a group only the named sub-fields).",
                 params: updateParams, result: SettingsView.schema, errors: updateErrors, policy: catalogWriters
             ) { (changes: SettingsChanges, context) in
                 SettingsView(try await settings.update(changes, practiceID: try context.practiceID, in: context.transaction))
             },
             LedgerlineMethod(
                 "settings.updateClient",
-                summary: "Change one client's overrides of the practice's settings (absent unchanged, null removes an override).",
+                summary: "Change one client's overrides of the practice's settings "
+                    + "(absent unchanged, null removes an override).",
                 params: .object(["clientId": Schemas.id(ClientID.self), "overrides": overridesSchema(nullableFields: true)]),
                 result: SettingsView.schema, errors: updateErrors, policy: catalogWriters
             ) { (update: ClientOverridesUpdate, context) in

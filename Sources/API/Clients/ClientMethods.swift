@@ -155,7 +155,8 @@ enum ClientMethods {
             },
             LedgerlineMethod(
                 "client.update",
-                summary: "Change a client (absent fields unchanged, null clears; assignedMemberIds and diagnoses replace the lists).",
+                summary: "Change a client (absent fields unchanged, null clears; "
+                    + "assignedMemberIds and diagnoses replace the lists).",
                 params: updateParams, result: clientResult, errors: updateErrors, policy: .clientRecordWriters
             ) { (changes: ClientChanges, context) in
                 ClientResult(client: ClientView(
@@ -214,7 +215,8 @@ enum ClientMethods {
                 return PageView(items: page.items.map(ContactView.init), nextCursor: page.nextCursor)
             },
             LedgerlineMethod(
-                "contact.update", summary: "Change a contact's own fields (links change with contact.link / contact.unlink).",
+                "contact.update",
+                summary: "Change a contact's own fields (links change with contact.link / contact.unlink).",
                 params: updateParams, result: contactResult, errors: updateErrors, policy: .clientRecordWriters
             ) { (changes: ContactChanges, context) in
                 ContactResult(contact: ContactView(
@@ -248,7 +250,8 @@ enum ClientMethods {
         return [
             LedgerlineMethod(
                 "policy.create",
-                summary: "Add an insurance policy; one policy per order may cover a client on any day (overlap → −32009).",
+                summary: "Add an insurance policy; one policy per order may cover a client on any day "
+                    + "(overlap → −32009).",
                 params: Schema.object(["clientId": Schemas.id(ClientID.self)]).merging(.object(policyFields)),
                 result: policyResult, errors: updateErrors, policy: .insuranceWriters
             ) { (input: NewPolicy, context) in

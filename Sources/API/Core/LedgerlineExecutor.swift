@@ -245,31 +245,8 @@ public struct LedgerlineExecutor: RPCExecutor {
         }
         var bytes = Array(method.utf8)
         bytes.append(0)
-        canonical(stripped, into: &bytes)
+        JSONWriter.writeCanonical(stripped, into: &bytes)
         return Secrets.hash(bytes)
-    }
-
-    static func canonical(_ value: JSONValue, into output: inout [UInt8]) {
-        switch value {
-        case .object(let object):
-            output.append(UInt8(ascii: "{"))
-            for (offset, key) in object.keys.sorted().enumerated() {
-                if offset > 0 { output.append(UInt8(ascii: ",")) }
-                JSONWriter.writeString(key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                canonical(object[key]!, into: &output)
-            }
-            output.append(UInt8(ascii: "}"))
-        case .array(let elements):
-            output.append(UInt8(ascii: "["))
-            for (offset, element) in elements.enumerated() {
-                if offset > 0 { output.append(UInt8(ascii: ",")) }
-                canonical(element, into: &output)
-            }
-            output.append(UInt8(ascii: "]"))
-        default:
-            JSONWriter.write(value, into: &output)
-        }
     }
 
     /// The token from `Authorization: Bearer …`.

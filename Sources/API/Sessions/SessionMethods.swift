@@ -111,7 +111,8 @@ enum SessionMethods {
             },
             LedgerlineMethod(
                 "session.update",
-                summary: "Change a session that is not billed (absent fields unchanged, null clears, lines replace all lines).",
+                summary: "Change a session that is not billed (absent fields unchanged, null clears, "
+                    + "lines replace all lines).",
                 params: updateParams, result: sessionResult, errors: updateErrors, policy: .clientRecordWriters
             ) { (changes: SessionChanges, context) in
                 SessionResult(session: SessionView(

@@ -35,7 +35,9 @@ public struct EnrollmentService: Sendable {
 
     /// An enrollment of the current practice.
     public func enrollment(_ id: EnrollmentID, in transaction: Transaction) async throws -> Enrollment {
-        guard let enrollment = try await enrollments.find(id, in: transaction) else { throw DomainError.notFound("enrollment") }
+        guard let enrollment = try await enrollments.find(id, in: transaction) else {
+            throw DomainError.notFound("enrollment")
+        }
         return enrollment
     }
 

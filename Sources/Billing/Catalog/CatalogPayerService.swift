@@ -12,7 +12,9 @@ public struct PayerService: Sendable {
     /// The payer with `id`, active or not.
     /// - Parameter pointer: the field that named the payer, for the not-found error.
     public func payer(_ id: PayerID, pointer: String = "/id", in transaction: Transaction) async throws -> Payer {
-        guard let payer = try await payers.find(id, in: transaction) else { throw DomainError.notFound("payer", pointer: pointer) }
+        guard let payer = try await payers.find(id, in: transaction) else {
+            throw DomainError.notFound("payer", pointer: pointer)
+        }
         return payer
     }
 

@@ -33,7 +33,9 @@ public struct ServiceCatalog: Sendable {
         // An absent description is the name: a blank name is reported once, on /name.
         if input.description == nil { problems.removeAll { $0.pointer == "/description" } }
         guard problems.isEmpty else { throw DomainError.validation(problems) }
-        if try await services.codeTaken(service.code, except: nil, in: transaction) { throw Self.duplicateCode(service.code) }
+        if try await services.codeTaken(service.code, except: nil, in: transaction) {
+            throw Self.duplicateCode(service.code)
+        }
         try await services.insert(service, practiceID: practiceID, in: transaction)
         return service
     }
@@ -121,7 +123,8 @@ public struct ServiceCatalog: Sendable {
     }
 
     static func duplicateCode(_ code: String) -> DomainError {
-        DomainError(.conflict, code: "service.duplicateCode", message: "the practice already has a service with code \(code)",
-                    problems: [FieldProblem(pointer: "/code", reason: "is already used by another service", code: "duplicate")])
+        DomainError(
+            .conflict, code: "service.duplicateCode", message: "the practice already has a service with code \(code)",
+            problems: [FieldProblem(pointer: "/code", reason: "is already used by another service", code: "duplicate")])
     }
 }

@@ -95,7 +95,8 @@ public struct SettingsService: Sendable {
         if let appliesTo = overrides.noShowFee?.appliesTo { overrides.noShowFee?.appliesTo = Self.canonical(appliesTo) }
         let stored = try await practiceSettings(in: transaction)
         let effective = stored.settings.applying(overrides)
-        let problems = overrides.problems(pointerPrefix: "/overrides") + effective.combinationProblems(pointerPrefix: "/overrides")
+        let problems = overrides.problems(pointerPrefix: "/overrides")
+            + effective.combinationProblems(pointerPrefix: "/overrides")
         guard problems.isEmpty else { throw DomainError.validation(problems) }
         guard try await clientOverrides.replace(overrides, of: update.clientId, in: transaction) else {
             throw DomainError.notFound("client", pointer: "/clientId")

@@ -61,7 +61,8 @@ public struct ClientService: Sendable {
                      in transaction: Transaction, now: Date = Date()) async throws -> Page<ClientDetails> {
         var filter = filter
         filter.visibleTo = ClientVisibility(caller).restrictedTo
-        if let memberID = filter.assignedMemberID, try await memberReferences.members.find(memberID, in: transaction) == nil {
+        if let memberID = filter.assignedMemberID,
+           try await memberReferences.members.find(memberID, in: transaction) == nil {
             throw DomainError.notFound("member", pointer: "/assignedMemberId")
         }
         let page = try await clients.list(filter, after: cursor, limit: limit, in: transaction)
@@ -77,8 +78,10 @@ public struct ClientService: Sendable {
         var client = try await visibleClient(changes.id, by: caller, forUpdate: true, in: transaction)
         var problems: [FieldProblem] = []
         if case .value(let memberIDs) = changes.assignedMemberIds {
+            // Members already assigned stay acceptable even if they became inactive since.
+            let added = memberIDs.enumerated().filter { !client.assignedMemberIds.contains($0.element) }
             problems += try await memberReferences.clinicalMembers(
-                memberIDs.enumerated().map { ($0.element, "/assignedMemberIds/\($0.offset)") }, in: transaction)
+                added.map { ($0.element, "/assignedMemberIds/\($0.offset)") }, in: transaction)
         }
         client.firstName = changes.firstName.applied(to: client.firstName)
         client.middleName = changes.middleName.applied(to: client.middleName)

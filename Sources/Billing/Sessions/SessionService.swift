@@ -49,7 +49,8 @@ public struct SessionService: Sendable {
             dateOfService: input.dateOfService, startTime: input.startTime, durationMinutes: input.durationMinutes,
             placeOfService: input.placeOfService, billing: input.billing, policyId: input.policyId,
             attendance: input.attendance, lines: built.lines, version: 1, createdAt: now, updatedAt: now)
-        problems += SessionRules.problems(session, policy: policy, today: try await calendar.today(in: transaction, now: now))
+        let today = try await calendar.today(in: transaction, now: now)
+        problems += SessionRules.problems(session, policy: policy, today: today)
         guard problems.isEmpty else { throw DomainError.validation(problems) }
         if let externalId = session.externalId,
            try await sessions.externalIdTaken(externalId, except: nil, in: transaction) {
@@ -95,14 +96,18 @@ public struct SessionService: Sendable {
                 message: "the session is on bill \(billID) and can no longer change; void the bill first",
                 problems: [FieldProblem(pointer: "/id", reason: "is billed", code: "billed")])
         }
+        // Only references that change are checked again: a member or location that became inactive
+        // after the session was written does not block editing its other fields.
         var problems: [FieldProblem] = []
         var memberIDs: [(id: MemberID, pointer: String)] = []
-        if case .value(let rendering) = changes.renderingMemberId { memberIDs.append((rendering, "/renderingMemberId")) }
-        if case .value(let supervisor) = changes.supervisingMemberId {
+        if case .value(let rendering) = changes.renderingMemberId, rendering != session.renderingMemberId {
+            memberIDs.append((rendering, "/renderingMemberId"))
+        }
+        if case .value(let supervisor) = changes.supervisingMemberId, supervisor != session.supervisingMemberId {
             memberIDs.append((supervisor, "/supervisingMemberId"))
         }
         problems += try await memberReferences.clinicalMembers(memberIDs, in: transaction)
-        if case .value(let locationID) = changes.locationId {
+        if case .value(let locationID) = changes.locationId, locationID != session.locationId {
             problems += try await locationProblems(locationID, in: transaction)
         }
         session.renderingMemberId = changes.renderingMemberId.applied(to: session.renderingMemberId)
@@ -121,11 +126,13 @@ public struct SessionService: Sendable {
         session.attendance = changes.attendance.applied(to: session.attendance)
         let policy = try await policy(session.policyId, in: transaction)
         if case .value(let requested) = changes.lines {
-            let built = SessionRules.lines(requested, services: try await services(for: requested, in: transaction))
+            let built = SessionRules.lines(requested, services: try await services(for: requested, in: transaction),
+                                           keepingDisabled: Set(session.lines.map(\.serviceId)))
             problems += built.problems
             session.lines = built.lines
         }
-        problems += SessionRules.problems(session, policy: policy, today: try await calendar.today(in: transaction, now: now))
+        let today = try await calendar.today(in: transaction, now: now)
+        problems += SessionRules.problems(session, policy: policy, today: today)
         guard problems.isEmpty else { throw DomainError.validation(problems) }
         if changes.externalId.isPresent, let externalId = session.externalId,
            try await sessions.externalIdTaken(externalId, except: session.id, in: transaction) {
@@ -180,7 +187,8 @@ public struct SessionService: Sendable {
 
     private func policy(_ id: PolicyID?, in transaction: Transaction) async throws -> InsurancePolicy? {
         guard let id else { return nil }
-        guard let policy = try await policyService.find(id, in: transaction) else {
+        // Locked so a concurrent policy.end cannot leave this session outside the policy's dates.
+        guard let policy = try await policyService.find(id, forUpdate: true, in: transaction) else {
             throw DomainError.notFound("policy", pointer: "/policyId")
         }
         return policy

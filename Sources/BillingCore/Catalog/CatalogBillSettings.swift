@@ -142,7 +142,8 @@ public struct BillSettings: Sendable, Hashable, Codable {
             effective.noShowFee.appliesTo = fee.appliesTo ?? noShowFee.appliesTo
         }
         let superbills = overrides.monthlySuperbills
-        effective.monthlySuperbills.enabled = superbills?.enabled ?? (monthlySuperbills.enabled && !monthlySuperbills.clientOptIn)
+        effective.monthlySuperbills.enabled = superbills?.enabled
+            ?? (monthlySuperbills.enabled && !monthlySuperbills.clientOptIn)
         effective.monthlySuperbills.dayOfMonth = superbills?.dayOfMonth ?? monthlySuperbills.dayOfMonth
         effective.autoSendBills = overrides.autoSendBills ?? autoSendBills
         effective.autoGenerateClaims = overrides.autoGenerateClaims ?? autoGenerateClaims
@@ -187,7 +188,9 @@ public struct BillSettings: Sendable, Hashable, Codable {
             add("/monthlySuperbills/dayOfMonth", "must be between 1 and 28 so every month has that day", "range")
         }
         if let retryDays {
-            if retryDays.count > maximumRetries { add("/autoPay/retryDays", "must have at most \(maximumRetries) days", "maxItems") }
+            if retryDays.count > maximumRetries {
+                add("/autoPay/retryDays", "must have at most \(maximumRetries) days", "maxItems")
+            }
             for (index, day) in retryDays.enumerated() {
                 if !retryDayRange.contains(day) {
                     add("/autoPay/retryDays/\(index)", "must be between 1 and 30", "range")
@@ -217,7 +220,8 @@ public struct BillSettings: Sendable, Hashable, Codable {
         monthlySuperbills = try container.decodeIfPresent(MonthlySuperbills.self, forKey: .monthlySuperbills)
             ?? defaults.monthlySuperbills
         autoSendBills = try container.decodeIfPresent(Bool.self, forKey: .autoSendBills) ?? defaults.autoSendBills
-        autoGenerateClaims = try container.decodeIfPresent(Bool.self, forKey: .autoGenerateClaims) ?? defaults.autoGenerateClaims
+        autoGenerateClaims = try container.decodeIfPresent(Bool.self, forKey: .autoGenerateClaims)
+            ?? defaults.autoGenerateClaims
         autoSubmitClaims = try container.decodeIfPresent(Bool.self, forKey: .autoSubmitClaims) ?? defaults.autoSubmitClaims
         autoPay = try container.decodeIfPresent(AutoPay.self, forKey: .autoPay) ?? defaults.autoPay
         statementFooter = try container.decodeIfPresent(String.self, forKey: .statementFooter)

@@ -72,7 +72,8 @@ public struct BillableService: Sendable, Hashable, Codable {
             problems.append(FieldProblem(pointer: pointerPrefix + "/name", reason: "must not be blank", code: "blank"))
         }
         if description.trimmingCharacters(in: .whitespaces).isEmpty {
-            problems.append(FieldProblem(pointer: pointerPrefix + "/description", reason: "must not be blank", code: "blank"))
+            problems.append(FieldProblem(pointer: pointerPrefix + "/description", reason: "must not be blank",
+                                         code: "blank"))
         }
         if defaultRateCents < 0 {
             problems.append(FieldProblem(pointer: pointerPrefix + "/defaultRateCents", reason: "must not be negative",
@@ -90,7 +91,8 @@ public struct BillableService: Sendable, Hashable, Codable {
                ProcedureCode.problem(parent, type: ServiceCodeType.custom.rawValue) != nil {
                 problems.append(FieldProblem(pointer: pointer, reason: "must be a procedure code", code: "code"))
             } else if parent == code {
-                problems.append(FieldProblem(pointer: pointer, reason: "an add-on cannot be its own parent", code: "selfParent"))
+                problems.append(FieldProblem(pointer: pointer, reason: "an add-on cannot be its own parent",
+                                             code: "selfParent"))
             } else if !seen.insert(parent).inserted {
                 problems.append(FieldProblem(pointer: pointer, reason: "is listed twice", code: "duplicate"))
             }

@@ -44,13 +44,16 @@ public enum CommonServiceCodes {
     /// Every code, ordered by code.
     public static let entries: [Entry] = [
         Entry("90785", "Interactive complexity (add-on)",
-              "Added when communication difficulties, such as involving other people in the room or an interpreter, make the session harder to carry out.",
+              "Added when communication difficulties, such as involving other people in the room or an interpreter, "
+                  + "make the session harder to carry out.",
               minutes: nil, addonTo: ["90791", "90792", "90832", "90833", "90834", "90836", "90837", "90838", "90853"]),
         Entry("90791", "Diagnostic assessment",
-              "First assessment of the client's mental health: history, current concerns and diagnosis, without medical services.",
+              "First assessment of the client's mental health: history, current concerns and diagnosis, without "
+                  + "medical services.",
               minutes: 60),
         Entry("90792", "Diagnostic assessment with medical services",
-              "First assessment of the client's mental health by a prescriber, including medical review such as medications.",
+              "First assessment of the client's mental health by a prescriber, including medical review such as "
+                  + "medications.",
               minutes: 60),
         Entry("90832", "Individual therapy, 30 minutes",
               "One-to-one talk therapy with the client lasting about half an hour (16 to 37 minutes).", minutes: 30),
@@ -61,7 +64,8 @@ public enum CommonServiceCodes {
               "One-to-one talk therapy with the client lasting about three quarters of an hour (38 to 52 minutes).",
               minutes: 45),
         Entry("90836", "Therapy with a medical visit, 45 minutes (add-on)",
-              "About three quarters of an hour of talk therapy given during the same visit as a prescriber's medical office visit.",
+              "About three quarters of an hour of talk therapy given during the same visit as a prescriber's medical "
+                  + "office visit.",
               minutes: 45, addonTo: evaluationAndManagement),
         Entry("90837", "Individual therapy, 60 minutes",
               "One-to-one talk therapy with the client lasting about an hour (53 minutes or longer).", minutes: 60),
@@ -82,17 +86,20 @@ public enum CommonServiceCodes {
         Entry("90853", "Group therapy",
               "Therapy session with a group of clients who are not members of one family.", minutes: 60),
         Entry("96127", "Brief behavioral screening, per instrument",
-              "Scoring a short standardized questionnaire, such as a depression or anxiety screener; one unit per questionnaire.",
+              "Scoring a short standardized questionnaire, such as a depression or anxiety screener; one unit per "
+                  + "questionnaire.",
               minutes: 5, billedInUnits: true, mayRepeat: true),
         Entry("99212", "Medical office visit, established client, brief",
               "Office visit with a prescriber for a known client with a simple, straightforward concern.", minutes: 15),
         Entry("99213", "Medical office visit, established client, low complexity",
-              "Office visit with a prescriber for a known client whose care involves low-complexity decisions.", minutes: 20),
+              "Office visit with a prescriber for a known client whose care involves low-complexity "
+                  + "decisions.", minutes: 20),
         Entry("99214", "Medical office visit, established client, moderate complexity",
               "Office visit with a prescriber for a known client whose care involves moderately complex decisions.",
               minutes: 30),
         Entry("99215", "Medical office visit, established client, high complexity",
-              "Office visit with a prescriber for a known client whose care involves highly complex decisions.", minutes: 40),
+              "Office visit with a prescriber for a known client whose care involves highly complex "
+                  + "decisions.", minutes: 40),
     ]
 
     /// The entry for `code`, if the table has one.

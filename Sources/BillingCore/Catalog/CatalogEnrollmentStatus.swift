@@ -10,9 +10,13 @@
 /// Every other move is refused with both states named; in particular an approved enrollment
 /// never goes back to pending.
 public enum EnrollmentStatus: String, Sendable, Codable, CaseIterable, Hashable {
+    /// Nothing has been sent to the payer yet.
     case notStarted
+    /// Submitted and waiting for the payer (often several weeks).
     case pending
+    /// The payer accepts the practice's claims or sends it ERAs.
     case approved
+    /// The payer refused; fix and resubmit (→ pending).
     case rejected
 
     /// The statuses reachable from this one in one step.

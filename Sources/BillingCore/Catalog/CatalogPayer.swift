@@ -2,7 +2,18 @@ import Foundation
 
 /// The kind of payer, which decides claim rules such as who may be billed as the primary payer.
 public enum PayerType: String, Sendable, Codable, CaseIterable, Hashable {
-    case commercial, medicare, medicaid, tricare, bcbs, other
+    /// A commercial insurer or its behavioral-health carve-out.
+    case commercial
+    /// Medicare (a Medicare Administrative Contractor).
+    case medicare
+    /// A state Medicaid program or Medicaid managed-care plan.
+    case medicaid
+    /// TRICARE (military health).
+    case tricare
+    /// A Blue Cross Blue Shield plan.
+    case bcbs
+    /// Anything else (workers' compensation, an employee assistance program …).
+    case other
 }
 
 /// A payer from the global catalog (reference data shared by every practice; no PHI).

@@ -43,10 +43,12 @@ public struct ServiceLocation: Sendable, Hashable, Codable {
             problems.append(FieldProblem(pointer: pointerPrefix + "/placeOfService", reason: reason, code: "placeOfService"))
         }
         if address.line1.trimmingCharacters(in: .whitespaces).isEmpty {
-            problems.append(FieldProblem(pointer: pointerPrefix + "/address/line1", reason: "must not be blank", code: "blank"))
+            problems.append(FieldProblem(pointer: pointerPrefix + "/address/line1", reason: "must not be blank",
+                                         code: "blank"))
         }
         if address.city.trimmingCharacters(in: .whitespaces).isEmpty {
-            problems.append(FieldProblem(pointer: pointerPrefix + "/address/city", reason: "must not be blank", code: "blank"))
+            problems.append(FieldProblem(pointer: pointerPrefix + "/address/city", reason: "must not be blank",
+                                         code: "blank"))
         }
         return problems
     }

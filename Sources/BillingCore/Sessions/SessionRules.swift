@@ -28,8 +28,10 @@ public enum SessionRules {
     /// twice; an add-on code without one of its parent codes in the session; more than four modifiers
     /// or a modifier repeated. Every requested service id must be in `services` (callers report
     /// unknown ids as not found first); a missing one is reported as a problem too.
-    public static func lines(_ requested: [RequestedSessionLine], services: [ServiceID: SessionServiceFacts])
-        -> (lines: [SessionLine], problems: [FieldProblem])
+    /// - Parameter keepingDisabled: services already on the session being changed; they stay allowed
+    ///   after the practice disables them, so an existing session can still be edited.
+    public static func lines(_ requested: [RequestedSessionLine], services: [ServiceID: SessionServiceFacts],
+                             keepingDisabled: Set<ServiceID> = []) -> (lines: [SessionLine], problems: [FieldProblem])
     {
         var problems: [FieldProblem] = []
         var lines: [SessionLine] = []
@@ -41,7 +43,7 @@ public enum SessionRules {
                 problems.append(FieldProblem(pointer: pointer + "/serviceId", reason: "no such service", code: "notFound"))
                 continue
             }
-            if !service.enabled {
+            if !service.enabled && !keepingDisabled.contains(service.id) {
                 problems.append(FieldProblem(pointer: pointer + "/serviceId",
                                              reason: "service \(service.code) is disabled", code: "disabled"))
             }
@@ -58,7 +60,8 @@ public enum SessionRules {
             if !service.addonParentCodes.isEmpty, codesInSession.isDisjoint(with: service.addonParentCodes) {
                 problems.append(FieldProblem(
                     pointer: pointer + "/serviceId",
-                    reason: "add-on code \(service.code) needs one of \(service.addonParentCodes.joined(separator: ", ")) in the same session",
+                    reason: "add-on code \(service.code) needs one of "
+                        + "\(service.addonParentCodes.joined(separator: ", ")) in the same session",
                     code: "addonWithoutParent"))
             }
             let modifiers = (line.modifiers ?? []).map { $0.uppercased() }
@@ -72,7 +75,8 @@ public enum SessionRules {
             }
             for (offset, modifier) in modifiers.enumerated() {
                 if let reason = ProcedureCode.modifierProblem(modifier) {
-                    problems.append(FieldProblem(pointer: pointer + "/modifiers/\(offset)", reason: reason, code: "modifier"))
+                    problems.append(FieldProblem(pointer: pointer + "/modifiers/\(offset)", reason: reason,
+                                                 code: "modifier"))
                 }
             }
             if line.units < 1 {

@@ -68,11 +68,12 @@ public enum TaxID {
         }
     }
 
-    /// The identifier with only its last four digits visible.
+    /// The identifier as shown in API results: an SSN (personal data) with only its last four
+    /// digits visible; an EIN (a business identifier printed on every claim) in full.
     public static func masked(_ text: String, kind: Kind) -> String {
         switch kind {
         case .ein: return text
-        case .ssn: return "***-**-" + String(text.suffix(4))
+        case .ssn: return "***-**-" + String(text.filter(\.isNumber).suffix(4))
         }
     }
 

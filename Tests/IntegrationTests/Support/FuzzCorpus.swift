@@ -4,7 +4,7 @@ import Foundation
 import JSONRPC
 
 /// SplitMix64: a small deterministic generator, so a failing fuzz run reproduces from its seed.
-struct SeededGenerator: RandomNumberGenerator {
+struct FuzzRandomGenerator: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
@@ -54,13 +54,13 @@ struct FuzzCorpus {
 
     let methods: [LedgerlineMethod]
     let tag: String
-    var random: SeededGenerator
+    var random: FuzzRandomGenerator
     private var counter = 0
 
     init(methods: [LedgerlineMethod], seed: UInt64, tag: String) {
         self.methods = methods
         self.tag = tag
-        random = SeededGenerator(seed: seed)
+        random = FuzzRandomGenerator(seed: seed)
     }
 
     /// The next case; methods are visited round-robin so every one gets its share.
@@ -87,6 +87,30 @@ struct FuzzCorpus {
         case 894..<944: return invalidNotification(method, credential)
         default: return envelopeJunk(method, credential)
         }
+    }
+
+    /// One case per method and param: each typed param (at any depth) with a value of a wrong
+    /// type, each non-nullable param set to null, and one unknown member per method — so every
+    /// param of every method is exercised at least once, whatever the random draw.
+    mutating func sweep() -> [FuzzCase] {
+        var cases: [FuzzCase] = []
+        for method in methods {
+            let valid = validParams(method)
+            for property in typedProperties(method) {
+                counter += 1
+                let wrong = JSONEditing.replacing(property.pointer[...], in: valid, with: wrongValue(for: property.schema))
+                cases.append(make("wrongType", method, JSONWriter.encode(request(method.name, wrong, id: id())), .owner,
+                                  .error([Self.expectedCode(method, .owner)])))
+                guard !property.schema.nullable else { continue }
+                counter += 1
+                let null = JSONEditing.replacing(property.pointer[...], in: valid, with: .null)
+                cases.append(make("nullValue", method, JSONWriter.encode(request(method.name, null, id: id())), .owner,
+                                  .error([Self.expectedCode(method, .owner)])))
+            }
+            counter += 1
+            cases.append(extraField(method, .owner))
+        }
+        return cases
     }
 
     // MARK: - Building blocks

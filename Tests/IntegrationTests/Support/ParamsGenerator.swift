@@ -67,7 +67,7 @@ struct ParamsGenerator {
             case "e164": return "+12175550100"
             case "iana-time-zone": return "America/Chicago"
             case "date-time": return "2026-11-20T14:00:00Z"
-            case "date": return "2026-11-20"
+            case "date": return "2025-03-14"  // in the past: dates of birth and of service must not be in the future
             case "time": return "14:00"
             case "place-of-service": return "11"
             case "modifier": return "95"

@@ -11,10 +11,12 @@ struct InspectedTable: Sendable, Hashable {
     let quotedName: String
     /// `true` when the table has a `practice_id` column.
     let hasPracticeID: Bool
+    /// `true` when the table has a uuid `id` column.
+    let hasIDColumn: Bool
 }
 
 /// The row count and content digest of one table's rows that belong to one practice.
-struct TableState: Sendable, Hashable, CustomStringConvertible {
+struct InspectedTableState: Sendable, Hashable, CustomStringConvertible {
     let count: Int
     let digest: String
     var description: String { "\(count) rows, md5 \(digest)" }
@@ -39,14 +41,17 @@ enum TableInspector {
                 select t.table_name::text, quote_ident(t.table_name::text),
                        exists (select 1 from information_schema.columns c
                                where c.table_schema = t.table_schema and c.table_name = t.table_name
-                                 and c.column_name = 'practice_id')
+                                 and c.column_name = 'practice_id'),
+                       exists (select 1 from information_schema.columns c
+                               where c.table_schema = t.table_schema and c.table_name = t.table_name
+                                 and c.column_name = 'id' and c.data_type = 'uuid')
                 from information_schema.tables t
                 where t.table_schema = 'public' and t.table_type = 'BASE TABLE'
                 order by 1
                 """)
             return try rows.map { row in
-                let (name, quoted, hasPracticeID) = try row.decode((String, String, Bool).self)
-                return InspectedTable(name: name, quotedName: quoted, hasPracticeID: hasPracticeID)
+                let (name, quoted, hasPracticeID, hasIDColumn) = try row.decode((String, String, Bool, Bool).self)
+                return InspectedTable(name: name, quotedName: quoted, hasPracticeID: hasPracticeID, hasIDColumn: hasIDColumn)
             }
         }
     }
@@ -61,9 +66,9 @@ enum TableInspector {
     /// - Parameter ignoring: columns left out of the digest (such as `last_used_at`, which
     ///   authentication touches); when empty, rows are hashed as `t::text` exactly.
     static func practiceState(_ practiceID: UUID, in environment: TestEnvironment, ignoring: [String] = [])
-        async throws -> [String: TableState]
+        async throws -> [String: InspectedTableState]
     {
-        var states: [String: TableState] = [:]
+        var states: [String: InspectedTableState] = [:]
         for table in try await tables(environment) where table.hasPracticeID {
             let rowText = ignoring.isEmpty ? "t::text" : "(to_jsonb(t) - $2::text[])::text"
             var bindings = PostgresBindings()
@@ -74,9 +79,9 @@ enum TableInspector {
                 from (select \(rowText) as x from \(table.quotedName) t where practice_id = $1) s
                 """, binds: bindings)
             states[table.name] = try await environment.admin.withConnection { connection in
-                guard let row = try await connection.firstRow(query) else { return TableState(count: 0, digest: "") }
+                guard let row = try await connection.firstRow(query) else { return InspectedTableState(count: 0, digest: "") }
                 let (count, digest) = try row.decode((Int, String).self)
-                return TableState(count: count, digest: digest)
+                return InspectedTableState(count: count, digest: digest)
             }
         }
         return states

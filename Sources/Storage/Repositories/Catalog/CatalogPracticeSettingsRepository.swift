@@ -42,7 +42,8 @@ public struct PracticeSettingsRepository: Sendable {
     /// Replaces the settings if the stored version is `expectedVersion`; returns the new version, or `nil` when stale.
     public func update(_ settings: BillSettings, expectedVersion: Int, in transaction: Transaction) async throws -> Int? {
         let row = try await transaction.firstRow("""
-            update practice_settings set settings = \(try jsonText(settings))::jsonb, version = version + 1, updated_at = now()
+            update practice_settings
+            set settings = \(try jsonText(settings))::jsonb, version = version + 1, updated_at = now()
             where version = \(expectedVersion)
             returning version
             """)

@@ -45,7 +45,9 @@ public struct ServiceRepository: Sendable {
     }
 
     /// The service with `id` in the current practice.
-    public func find(_ id: ServiceID, in transaction: Transaction, forUpdate: Bool = false) async throws -> BillableService? {
+    public func find(_ id: ServiceID, in transaction: Transaction, forUpdate: Bool = false) async throws
+        -> BillableService?
+    {
         let lock = forUpdate ? " for update" : ""
         guard let row = try await transaction.firstRow(
             "select \(unescaped: Self.columns) from services where id = \(id.uuid)\(unescaped: lock)") else { return nil }

@@ -55,7 +55,8 @@ public struct ClientRepository: Sendable {
     public func find(_ id: ClientID, in transaction: Transaction, forUpdate: Bool = false) async throws -> Client? {
         let lock = forUpdate ? " for update of c" : ""
         guard let row = try await transaction.firstRow(
-            "select \(unescaped: Self.columns) from clients c where c.id = \(id.uuid)\(unescaped: lock)") else { return nil }
+            "select \(unescaped: Self.columns) from clients c where c.id = \(id.uuid)\(unescaped: lock)")
+        else { return nil }
         return try Self.decode(row)
     }
 
@@ -76,7 +77,8 @@ public struct ClientRepository: Sendable {
             select \(unescaped: Self.columns) from clients c
             where (\(cursor?.uuid)::uuid is null or c.id > \(cursor?.uuid))
               and (cardinality(\(patterns)::text[]) = 0
-                   or concat_ws(' ', c.first_name, c.middle_name, c.last_name, c.preferred_name) ilike all(\(patterns)::text[])
+                   or concat_ws(' ', c.first_name, c.middle_name, c.last_name, c.preferred_name)
+                      ilike all(\(patterns)::text[])
                    or c.external_id = \(query))
               and (\(filter.active)::boolean is null or c.active = \(filter.active))
               and (\(filter.assignedMemberID?.uuid)::uuid is null or exists (
@@ -116,7 +118,9 @@ public struct ClientRepository: Sendable {
     }
 
     /// `true` when another client of the practice already has `externalId`.
-    public func externalIdTaken(_ externalId: String, except id: ClientID?, in transaction: Transaction) async throws -> Bool {
+    public func externalIdTaken(_ externalId: String, except id: ClientID?, in transaction: Transaction) async throws
+        -> Bool
+    {
         try await transaction.firstRow("""
             select 1 from clients where external_id = \(externalId) and (\(id?.uuid)::uuid is null or id <> \(id?.uuid))
             """) != nil

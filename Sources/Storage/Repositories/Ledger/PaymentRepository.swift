@@ -98,8 +98,8 @@ public struct PaymentRepository: Sendable {
         -> [PaymentMath.StandingAllocation]
     {
         let rows = try await transaction.rows("""
-            select a.id, a.bill_id, a.amount_cents + coalesce((select sum(r.amount_cents) from allocations r
-                                                             where r.reverses_id = a.id), 0) as remaining
+            select a.id, a.bill_id, (a.amount_cents + coalesce((select sum(r.amount_cents) from allocations r
+                                                              where r.reverses_id = a.id), 0))::bigint as remaining
             from allocations a where a.payment_id = \(paymentID.uuid) and a.reverses_id is null
             order by a.created_at, a.id
             """)

@@ -59,7 +59,8 @@ public struct SessionRepository: Sendable {
     public func find(_ id: SessionID, in transaction: Transaction, forUpdate: Bool = false) async throws -> Session? {
         let lock = forUpdate ? " for update of s" : ""
         guard let row = try await transaction.firstRow(
-            "select \(unescaped: Self.columns) from sessions s where s.id = \(id.uuid)\(unescaped: lock)") else { return nil }
+            "select \(unescaped: Self.columns) from sessions s where s.id = \(id.uuid)\(unescaped: lock)")
+        else { return nil }
         return try await withLines([try Self.decode(row)], in: transaction).first
     }
 
@@ -80,7 +81,8 @@ public struct SessionRepository: Sendable {
         let rows = try await transaction.rows("""
             select \(unescaped: Self.columns) from sessions s
             where (\(cursor?.uuid)::uuid is null
-                   or (s.date_of_service, s.id) < (select c.date_of_service, c.id from sessions c where c.id = \(cursor?.uuid)))
+                   or (s.date_of_service, s.id)
+                      < (select c.date_of_service, c.id from sessions c where c.id = \(cursor?.uuid)))
               and (\(filter.clientID?.uuid)::uuid is null or s.client_id = \(filter.clientID?.uuid))
               and (\(filter.from?.description)::date is null or s.date_of_service >= \(filter.from?.description)::date)
               and (\(filter.to?.description)::date is null or s.date_of_service <= \(filter.to?.description)::date)
@@ -107,7 +109,8 @@ public struct SessionRepository: Sendable {
         async throws -> Session?
     {
         let row = try await transaction.firstRow("""
-            update sessions set client_id = \(session.clientId.uuid), rendering_member_id = \(session.renderingMemberId.uuid),
+            update sessions set client_id = \(session.clientId.uuid),
+                rendering_member_id = \(session.renderingMemberId.uuid),
                 supervising_member_id = \(session.supervisingMemberId?.uuid), location_id = \(session.locationId?.uuid),
                 external_id = \(session.externalId), date_of_service = \(session.dateOfService.description)::date,
                 start_time = \(session.startTime?.description)::time, duration_minutes = \(session.durationMinutes),

@@ -30,7 +30,8 @@ public struct ContactRepository: Sendable {
     public func find(_ id: ContactID, in transaction: Transaction, forUpdate: Bool = false) async throws -> Contact? {
         let lock = forUpdate ? " for update" : ""
         guard let row = try await transaction.firstRow(
-            "select \(unescaped: Self.columns) from contacts t where t.id = \(id.uuid)\(unescaped: lock)") else { return nil }
+            "select \(unescaped: Self.columns) from contacts t where t.id = \(id.uuid)\(unescaped: lock)")
+        else { return nil }
         return try await withLinks([try Self.decode(row)], in: transaction).first
     }
 

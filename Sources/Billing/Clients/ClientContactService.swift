@@ -35,7 +35,8 @@ public struct ContactService: Sendable {
         let contact = Contact(
             id: .generate(), firstName: input.firstName, lastName: input.lastName, email: input.email, phone: input.phone,
             address: input.address, consents: input.consents ?? .none,
-            links: input.links.map { ContactLink(clientId: $0.clientId, roles: $0.roles) }.sorted { $0.clientId < $1.clientId },
+            links: input.links.map { ContactLink(clientId: $0.clientId, roles: $0.roles) }
+                .sorted { $0.clientId < $1.clientId },
             version: 1, createdAt: now, updatedAt: now)
         try await contacts.insert(contact, practiceID: practiceID, in: transaction)
         return contact
@@ -108,7 +109,9 @@ public struct ContactService: Sendable {
         }
         try await contacts.touch(contactID, in: transaction)
         // A clinician who removed their last visible link no longer sees the contact: show what remains to owners.
-        guard let stored = try await contacts.find(contactID, in: transaction) else { throw DomainError.notFound("contact") }
+        guard let stored = try await contacts.find(contactID, in: transaction) else {
+            throw DomainError.notFound("contact")
+        }
         return try await visible(stored, to: caller, in: transaction)
             ?? Contact(id: stored.id, firstName: stored.firstName, lastName: stored.lastName, email: stored.email,
                        phone: stored.phone, address: stored.address, consents: stored.consents, links: [],

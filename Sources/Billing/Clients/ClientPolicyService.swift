@@ -30,7 +30,8 @@ public struct PolicyService: Sendable {
         }
         let policy = InsurancePolicy(
             id: .generate(), clientId: input.clientId, payerId: input.payerId, order: input.order,
-            memberId: input.memberId, groupNumber: input.groupNumber, planName: input.planName,
+            memberId: PolicyRules.normalizedMemberId(input.memberId), groupNumber: input.groupNumber,
+            planName: input.planName,
             relationshipToSubscriber: input.relationshipToSubscriber, subscriber: input.subscriber,
             copayCents: input.copayCents ?? 0, coinsurancePercent: input.coinsurancePercent ?? 0,
             deductibleCents: input.deductibleCents ?? 0, effectiveFrom: input.effectiveFrom,
@@ -72,7 +73,7 @@ public struct PolicyService: Sendable {
         }
         policy.payerId = changes.payerId.applied(to: policy.payerId)
         policy.order = changes.order.applied(to: policy.order)
-        policy.memberId = changes.memberId.applied(to: policy.memberId)
+        policy.memberId = PolicyRules.normalizedMemberId(changes.memberId.applied(to: policy.memberId))
         policy.groupNumber = changes.groupNumber.applied(to: policy.groupNumber)
         policy.planName = changes.planName.applied(to: policy.planName)
         policy.relationshipToSubscriber = changes.relationshipToSubscriber.applied(to: policy.relationshipToSubscriber)
@@ -110,8 +111,11 @@ public struct PolicyService: Sendable {
     }
 
     /// The policy `id` without role checks (for sessions, bills and claims that already authorized the caller).
-    public func find(_ id: PolicyID, in transaction: Transaction) async throws -> InsurancePolicy? {
-        try await policies.find(id, in: transaction)
+    /// - Parameter forUpdate: lock the policy row until the transaction ends.
+    public func find(_ id: PolicyID, forUpdate: Bool = false, in transaction: Transaction) async throws
+        -> InsurancePolicy?
+    {
+        try await policies.find(id, in: transaction, forUpdate: forUpdate)
     }
 
     private func store(_ policy: InsurancePolicy, replacing current: InsurancePolicy, expectedVersion: Int,
@@ -124,11 +128,13 @@ public struct PolicyService: Sendable {
             let outside = try await policies.sessionsOutside(policyID: policy.id, from: policy.effectiveFrom,
                                                              to: policy.effectiveTo, in: transaction)
             if outside > 0 {
+                let pointer = policy.effectiveTo != current.effectiveTo ? "/effectiveTo" : "/effectiveFrom"
                 throw DomainError(
                     .conflict, code: "policy.inUse",
-                    message: "\(outside) session(s) billed to this policy fall outside the new dates; change those sessions first",
-                    problems: [FieldProblem(pointer: policy.effectiveTo != current.effectiveTo ? "/effectiveTo" : "/effectiveFrom",
-                                            reason: "would leave sessions billed to this policy uncovered", code: "inUse")])
+                    message: "\(outside) session(s) billed to this policy fall outside the new dates; "
+                        + "change those sessions first",
+                    problems: [FieldProblem(pointer: pointer, reason: "would leave sessions billed to this policy uncovered",
+                                            code: "inUse")])
             }
         }
         guard let stored = try await policies.update(policy, expectedVersion: expectedVersion, in: transaction) else {

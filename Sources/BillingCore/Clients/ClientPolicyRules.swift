@@ -2,7 +2,7 @@
 public enum PolicyRules {
     /// Every problem with `policy`'s own fields, with pointers relative to the params object.
     ///
-    /// - The member id holds only letters, digits and hyphens (it is written into X12 segments).
+    /// - The member id holds at least 2 letters, digits and hyphens (it is written into X12 segments).
     /// - The subscriber is required unless the client is the subscriber (`self`), and must be absent then.
     /// - `effectiveTo` may not be before `effectiveFrom`; a prior authorization's `to` may not be before its `from`.
     /// - A subscriber cannot be born after `today`.
@@ -24,8 +24,11 @@ public enum PolicyRules {
         default:
             break
         }
-        if !policy.memberId.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }) {
-            problems.append(FieldProblem(pointer: "/memberId", reason: "must contain only letters, digits and hyphens",
+        let memberIdCharacters = policy.memberId.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-")
+        }
+        if !memberIdCharacters || policy.memberId.count < 2 {
+            problems.append(FieldProblem(pointer: "/memberId", reason: "must be at least 2 letters, digits or hyphens",
                                          code: "memberId"))
         }
         if let effectiveTo = policy.effectiveTo, effectiveTo < policy.effectiveFrom {
@@ -37,6 +40,11 @@ public enum PolicyRules {
                                          code: "dateRange"))
         }
         return problems
+    }
+
+    /// A member id as stored: spaces removed (cards often print the id in spaced groups).
+    public static func normalizedMemberId(_ memberId: String) -> String {
+        String(memberId.filter { !$0.isWhitespace })
     }
 
     /// `true` when the inclusive ranges [`fromA`, `toA`] and [`fromB`, `toB`] share a day (`nil` = open-ended).

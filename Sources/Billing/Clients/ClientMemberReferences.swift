@@ -20,9 +20,9 @@ struct MemberReferences: Sendable {
             if !member.active {
                 problems.append(FieldProblem(pointer: reference.pointer, reason: "member is inactive", code: "inactive"))
             } else if member.role != .clinician && member.role != .owner {
-                problems.append(FieldProblem(pointer: reference.pointer,
-                                             reason: "must be a clinician or owner (this member is a \(member.role.rawValue))",
-                                             code: "role"))
+                problems.append(FieldProblem(
+                    pointer: reference.pointer,
+                    reason: "must be a clinician or owner (this member is a \(member.role.rawValue))", code: "role"))
             }
         }
         return problems
