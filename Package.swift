@@ -24,6 +24,8 @@ let package = Package(
     targets: [
         .target(name: "BillingCore", resources: [.copy("Resources/icd10cm-2026-billable.tsv")], swiftSettings: swiftSettings),
         .target(name: "JSONRPC", swiftSettings: swiftSettings),
+        .systemLibrary(name: "CHaru", path: "Sources/CHaru", providers: [.apt(["libhpdf-dev"])]),
+        .target(name: "Documents", dependencies: ["BillingCore", "CHaru"], swiftSettings: swiftSettings),
         .target(
             name: "Storage",
             dependencies: [
@@ -38,7 +40,7 @@ let package = Package(
         .target(
             name: "Billing",
             dependencies: [
-                "BillingCore", "Storage",
+                "BillingCore", "Storage", "Documents",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

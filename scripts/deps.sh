@@ -12,6 +12,9 @@ have_pg_server || need+=(postgresql)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 command -v pgbench >/dev/null 2>&1 || need+=(postgresql-contrib)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+[ -f /usr/include/hpdf.h ] || need+=(libhpdf-dev)          # PDF bills and superbills (libharu)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # tests read the PDFs back
+command -v curl >/dev/null 2>&1 || need+=(curl)
 [ "${LEDGERLINE_WITH_BENCH:-0}" = 1 ] && { command -v wrk >/dev/null 2>&1 || need+=(wrk); }
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,4 +1,5 @@
 import API
+import Billing
 import Foundation
 import Hummingbird
 import JSONRPC
@@ -25,6 +26,20 @@ public enum HTTPRoutes {
             guard let body = result.body else { return Response(status: .noContent) }
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("/files/:token") { _, context -> Response in
+            let token = context.parameters.get("token") ?? ""
+            let file = try? await database.withTransaction { transaction in
+                try await DocumentService().fetch(token: token, in: transaction)
+            }
+            guard let found = file ?? nil else {
+                return Response(status: .notFound, headers: [.contentType: "application/json"],
+                                body: jsonBody(#"{"error":"no such file, or its link has expired"}"#))
+            }
+            return Response(status: .ok,
+                            headers: [.contentType: found.contentType, .cacheControl: "private, no-store",
+                                      .contentDisposition: "inline"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: found.content)))
         }
         router.get("/health/live") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: jsonBody(#"{"status":"live"}"#))

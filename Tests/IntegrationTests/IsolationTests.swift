@@ -18,7 +18,7 @@ struct IsolationTarget: Sendable {
     /// The kinds of entity (id prefixes) B owns at least one of.
     let ownedPrefixes: Set<String>
     /// Every string that must never appear in a response to another practice: B's ids (wire and
-    /// UUID forms), legal name, member emails and key secrets.
+    /// UUID forms), legal name, member emails, key secrets and the text of its records.
     let forbiddenStrings: [String]
 
     /// Verbs of methods that add records; B calls them to own one entity of each kind.
@@ -112,11 +112,14 @@ struct IsolationTarget: Sendable {
         second[MemberID.prefix] = biller.id
         second[APIKeyID.prefix] = billerKey
         second[AuditEntryID.prefix] = auditIDs[auditIDs.count - 1]
-        let wireIDs = Array(Set([practice.id] + memberIDs + Array(keyIDs.values) + auditIDs + Array(owned.values)))
+        let wireIDs = Array(Set([practice.id] + memberIDs + Array(keyIDs.values) + auditIDs + Array(owned.values)
+                                + alternatives.values.joined()))
         let uuidForms = wireIDs.compactMap { TableInspector.uuid(of: $0)?.uuidString.lowercased() }
         let secrets = [practice.ownerKey, biller.key, clinician.key, viewer.key]
         return IsolationTarget(practice: practice, legalName: legalName, idChoices: [first, second],
-                               referenceIDs: references, ownedPrefixes: Set(owned.keys), forbiddenStrings: wireIDs + uuidForms + emails + secrets + [legalName])
+                               referenceIDs: references, ownedPrefixes: Set(owned.keys),
+                               // "bravo " starts every free text B's entities were created with (client names …).
+                               forbiddenStrings: wireIDs + uuidForms + emails + secrets + [legalName, "bravo "])
     }
 
     /// Every `"id"` member (at any depth) that looks like a prefixed entity id.

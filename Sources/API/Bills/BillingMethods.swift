@@ -52,6 +52,43 @@ enum BillingMethods {
         let lines: [StatementEntry]
     }
 
+    struct PDFParams: Decodable, Sendable {
+        let id: BillID
+        let includeBase64: Bool?
+    }
+    struct SuperbillParams: Decodable, Sendable {
+        let clientId: ClientID
+        let from: CalendarDate
+        let to: CalendarDate
+        let includeBase64: Bool?
+    }
+    struct PDFView: Encodable, Sendable {
+        let url: String
+        let expiresAt: Date
+        let sizeBytes: Int
+        let base64: String?
+
+        init(_ file: DocumentService.StoredFile, includeBase64: Bool?) {
+            url = file.url
+            expiresAt = file.expiresAt
+            sizeBytes = file.bytes.count
+            base64 = includeBase64 == true ? Data(file.bytes).base64EncodedString() : nil
+        }
+
+        static let schema = Schema.object([
+            "url": Schema.string().described("GET it within 15 minutes; no Authorization needed"),
+            "expiresAt": Schemas.dateTime, "sizeBytes": .integer(minimum: 1), "base64?": Schema.string(maxLength: nil).orNull,
+        ], title: "PdfLink")
+    }
+    struct SuperbillView: Encodable, Sendable {
+        let id: SuperbillID
+        let clientId: ClientID
+        let from: CalendarDate
+        let to: CalendarDate
+        let pdf: PDFView
+        let data: SuperbillData
+    }
+
     static let allocationSchema = Schema.object(["billId": Schemas.id(BillID.self), "amountCents": Schemas.positiveCents])
     static let paymentResult = Schema.object(["payment": PaymentView.schema, "bills": .array(BillStatusView.schema, maxItems: nil)])
 
@@ -203,6 +240,35 @@ enum BillingMethods {
                 return LedgerResult(clientId: params.clientId, openingBalanceCents: statement.opening,
                                     closingBalanceCents: statement.lines.last?.runningBalanceCents ?? statement.opening,
                                     lines: statement.lines)
+            },
+            LedgerlineMethod(
+                "bill.pdf", summary: "Render a bill as PDF (the document bill.send mails): a short-lived link, and base64 on request.",
+                params: .object(["id": Schemas.id(BillID.self), "includeBase64?": .boolean()]),
+                result: .object(["pdf": PDFView.schema]), errors: lookupErrors, policy: readers
+            ) { (params: PDFParams, context) in
+                let footer = try await SettingsService().effective(for: nil, in: context.transaction).statementFooter
+                let file = try await DocumentService().billPDF(params.id, practiceID: try context.practiceID, footer: footer,
+                                                               in: context.transaction)
+                return ["pdf": PDFView(file, includeBase64: params.includeBase64)]
+            },
+            LedgerlineMethod(
+                "superbill.generate",
+                summary: "A superbill PDF and its data for a client's Open and Complete bills with services in a date range.",
+                params: .object(["clientId": Schemas.id(ClientID.self), "from": Schemas.date, "to": Schemas.date,
+                                 "includeBase64?": .boolean()]),
+                result: .object(["superbill": .object([
+                    "id": Schemas.id(SuperbillID.self), "clientId": Schemas.id(ClientID.self), "from": Schemas.date,
+                    "to": Schemas.date, "pdf": PDFView.schema, "data": .any(description: "practice, providers, client, policy, diagnoses, lines, totals"),
+                ], title: "Superbill")]),
+                errors: updateErrors, policy: readers
+            ) { (params: SuperbillParams, context) in
+                let superbill = try await DocumentService().generateSuperbill(
+                    clientID: params.clientId, from: params.from, to: params.to, practiceID: try context.practiceID,
+                    memberID: context.principal?.memberID, in: context.transaction)
+                context.record(superbill.id)
+                return ["superbill": SuperbillView(id: superbill.id, clientId: params.clientId, from: params.from, to: params.to,
+                                                   pdf: PDFView(superbill.pdf, includeBase64: params.includeBase64),
+                                                   data: superbill.data)]
             },
         ]
     }

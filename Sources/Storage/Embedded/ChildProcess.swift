@@ -8,16 +8,16 @@ import Glibc
 /// Foundation's `Process.waitUntilExit` can miss a child's exit when called from a Swift
 /// concurrency thread on Linux, and a pipe would be held open by daemons such as the postmaster;
 /// a spawned child with its output in a file avoids both.
-enum ChildProcess {
-    struct Failure: Error, CustomStringConvertible {
-        let status: Int32
-        let output: String
-        var description: String { "exit \(status): \(output)" }
+public enum ChildProcess {
+    public struct Failure: Error, CustomStringConvertible {
+        public let status: Int32
+        public let output: String
+        public var description: String { "exit \(status): \(output)" }
     }
 
     /// Runs `executable` with `arguments`; returns its combined output, or throws ``Failure`` on a non-zero exit.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let outputPath = NSTemporaryDirectory() + "ledgerline-cmd-\(UUID().uuidString)"
         defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()

@@ -1,0 +1,2 @@
+// libharu (Debian: libhpdf-dev), the PDF library superbills and bills are drawn with.
+#include <hpdf.h>
