@@ -16,7 +16,7 @@ public enum HTTPRoutes {
             let buffer: ByteBuffer
             do {
                 buffer = try await request.body.collect(upTo: maximumBodyBytes)
-            } catch let error as HTTPError where error.status == .contentTooLarge {
+            } catch is NIOTooManyBytesError {
                 return Response(status: .contentTooLarge, headers: [.contentType: "application/json"],
                                 body: jsonBody(#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"type":"bodyTooLarge","reason":"request body exceeds \#(maximumBodyBytes) bytes"}},"id":null}"#))
             }

@@ -260,15 +260,8 @@ struct IsolationRun: Sendable {
     @Test func methodsNamingAnotherPracticesIdsAnswerNotFound() async throws {
         let run = try await IsolationRun.shared.value
         for result in run.results where !result.tenantIDFields.isEmpty {
-            // List methods treat an unknown id filter as matching nothing (an empty page) rather than
-            // answering -32004; B's ids and fresh ids get the same empty page (checked below), so
-            // nothing leaks, but the contract asked for -32004.
-            withKnownIssue("list methods answer an empty page, not -32004, for a filter id naming nothing") {
-                #expect(result.crossTenant.errorCode == -32004,
-                        "\(result.method) with \(result.params.text) answered \(result.crossTenant.text)")
-            } when: {
-                result.answersPage && result.tenantIDFields.allSatisfy { !$0.required } && result.crossTenant["result"] != nil
-            }
+            #expect(result.crossTenant.errorCode == -32004,
+                    "\(result.method) with \(result.params.text) answered \(result.crossTenant.text)")
         }
     }
 

@@ -186,7 +186,7 @@ enum TenancyMethods {
             ) { (params: ListAuditParams, context) in
                 let filter = AuditRepository.Filter(memberID: params.memberId, method: params.method, outcome: params.outcome,
                                                     from: Formats.parseDateTime(params.from), to: Formats.parseDateTime(params.to))
-                let page = try await AuditRepository().list(
+                let page = try await context.services.tenancy.auditLog(
                     filter, before: try decodeCursor(params.cursor, as: AuditEntryID.self), limit: params.limit ?? 50,
                     in: context.transaction)
                 return PageView(items: page.items.map(AuditEntryView.init), nextCursor: page.nextCursor)

@@ -92,7 +92,10 @@ public struct LedgerService: Sendable {
     /// Bills of a client or of the practice.
     public func listBills(clientID: ClientID?, statuses: [BillStatus]?, cursor: BillID?, limit: Int,
                           in transaction: Transaction) async throws -> Page<Bill> {
-        try await bills.list(clientID: clientID, statuses: statuses, before: cursor, limit: limit, in: transaction)
+        if let clientID, !(try await statements.clientExists(clientID, in: transaction)) {
+            throw DomainError.notFound("client", pointer: "/clientId")
+        }
+        return try await bills.list(clientID: clientID, statuses: statuses, before: cursor, limit: limit, in: transaction)
     }
 
     /// Pended → Open (or Complete when nothing is owed).
@@ -262,7 +265,10 @@ public struct LedgerService: Sendable {
     public func listPayments(clientID: ClientID?, cursor: PaymentID?, limit: Int, in transaction: Transaction) async throws
         -> Page<Payment>
     {
-        try await payments.list(clientID: clientID, before: cursor, limit: limit, in: transaction)
+        if let clientID, !(try await statements.clientExists(clientID, in: transaction)) {
+            throw DomainError.notFound("client", pointer: "/clientId")
+        }
+        return try await payments.list(clientID: clientID, before: cursor, limit: limit, in: transaction)
     }
 
     // MARK: Balances

@@ -170,7 +170,19 @@ public struct TenancyService: Sendable {
     public func listKeys(memberID: MemberID?, after cursor: APIKeyID?, limit: Int, in transaction: Transaction)
         async throws -> Page<APIKey>
     {
-        try await keys.list(memberID: memberID, after: cursor, limit: limit, in: transaction)
+        if let memberID, try await members.find(memberID, in: transaction) == nil {
+            throw DomainError.notFound("member", pointer: "/memberId")
+        }
+        return try await keys.list(memberID: memberID, after: cursor, limit: limit, in: transaction)
+    }
+
+    /// The practice's audit log, newest first; an unknown member filter is not found.
+    public func auditLog(_ filter: AuditRepository.Filter, before cursor: AuditEntryID?, limit: Int,
+                         in transaction: Transaction) async throws -> Page<AuditEntry> {
+        if let memberID = filter.memberID, try await members.find(memberID, in: transaction) == nil {
+            throw DomainError.notFound("member", pointer: "/memberId")
+        }
+        return try await AuditRepository().list(filter, before: cursor, limit: limit, in: transaction)
     }
 
     /// Revokes an API key (idempotent).
