@@ -19,19 +19,19 @@ for _ in $(seq 1 120); do
 done
 curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null || fail "not ready"
 
-created=$(curl -s "http://127.0.0.1:$port/rpc" -H "Authorization: Bearer $key" -d '{"jsonrpc":"2.0","id":1,"method":"practice.create","params":{
-  "legalName":"Riverbend Counseling PLLC","taxId":"12-3456789","taxIdType":"ein","npi":"1234567893",
-  "taxonomyCode":"101YM0800X","billingProviderType":"organization",
-  "address":{"line1":"12 Main St","city":"Springfield","state":"IL","postalCode":"62701"},
-  "phone":"+12175550100","timeZone":"America/Chicago",
-  "owner":{"firstName":"Ana","lastName":"Ruiz","email":"ana@riverbend.example"}}}')
-secret=$(echo "$created" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["apiKey"]["secret"])') || fail "practice.create: $created"
-got=$(curl -s "http://127.0.0.1:$port/rpc" -H "Authorization: Bearer $secret" -d '{"jsonrpc":"2.0","id":2,"method":"practice.get"}')
-echo "$got" | grep -q '"legalName":"Riverbend Counseling PLLC"' || fail "practice.get: $got"
+# Run the README's first session verbatim (only host:port and the operator key differ).
+session=$(sed -n '/<!-- first-session:begin -->/,/<!-- first-session:end -->/p' README.md | sed '1,2d;$d' | sed '$d')
+[ -n "$session" ] || fail "README has no first-session block"
+session=${session//localhost:8080/127.0.0.1:$port}
+session=${session//dev-operator-key/$key}
+output=$(bash -eu -c "$session" 2>&1) || fail "README session failed: $output"
+echo "$output" | grep -q '"legalName":"Riverbend Counseling PLLC"' || fail "practice.get in the README session: $output"
+echo "$output" | grep -q '"method":"apiKey.create"' || fail "audit.list in the README session: $output"
+echo "$output" | grep -q 'OpenRPC 1.3.2' || fail "rpc.discover in the README session: $output"
 
 kill -TERM $pid
 for _ in $(seq 1 60); do kill -0 $pid 2>/dev/null || break; sleep 0.5; done
 kill -0 $pid 2>/dev/null && fail "server did not stop on SIGTERM"
 [ -S "$dir/data/run/.s.PGSQL.5432" ] && fail "embedded cluster still running after shutdown"
 rm -rf "$dir"
-echo "smoke: ok (serve → practice.create → practice.get → SIGTERM stops the embedded cluster)"
+echo "smoke: ok (serve → README first session verbatim → SIGTERM stops the embedded cluster)"

@@ -162,4 +162,28 @@ import Testing
             }
         }
     }
+
+    @Test func preLicensedClinicianBillsUnderAnActiveSupervisorWithAnNPI() async throws {
+        let environment = try await TestEnvironment.shared()
+        let practice = try await environment.createPractice()
+        let supervisor = try await practice.member(role: .clinician, npi: "1245319599")
+        let created = try await practice.call("member.create", [
+            "firstName": "Pat", "lastName": "Intern", "email": .string("intern-\(UUID().uuidString.prefix(6))@example.com"),
+            "role": "clinician", "supervisorMemberId": .string(supervisor.id),
+        ])
+        #expect(created["result"]?["member"]?["supervisorMemberId"]?.stringValue == supervisor.id, "\(created.text)")
+        let internID = try #require(created["result"]?["member"]?["id"]?.stringValue)
+
+        let unlicensed = try await practice.member(role: .clinician)
+        let noNPI = try await practice.call("member.update", ["id": .string(internID), "version": 1,
+                                                              "supervisorMemberId": .string(unlicensed.id)])
+        #expect(noNPI.errorCode == -32602)
+        #expect(noNPI["error"]?["data"]?["field"]?.stringValue == "/supervisorMemberId")
+        let selfSupervised = try await practice.call("member.update", ["id": .string(internID), "version": 1,
+                                                                       "supervisorMemberId": .string(internID)])
+        #expect(selfSupervised.errorCode == -32602)
+        let cleared = try await practice.call("member.update", ["id": .string(internID), "version": 1,
+                                                                "supervisorMemberId": nil])
+        #expect(cleared["result"]?["member"]?["supervisorMemberId"] == nil)
+    }
 }

@@ -12,6 +12,7 @@ enum TenancyMethods {
         "npi?": Schema.string(maxLength: 10, format: Formats.npi).orNull,
         "taxonomyCode?": Schema.string(maxLength: 10, format: Formats.taxonomy).orNull,
         "credentials?": Schema.string(minLength: 1, maxLength: 40).orNull,
+        "supervisorMemberId?": Schemas.id(MemberID.self).orNull.described("the supervisor a pre-licensed clinician bills under"),
     ]
 
     static let practiceFields: KeyValuePairs<String, Schema> = [
@@ -67,7 +68,9 @@ enum TenancyMethods {
     }
 
     static var all: [LedgerlineMethod] {
-        let practiceCreateParams = Schema.object(practiceFields).adding(["owner": Schema.object(memberInput, title: "NewOwner")])
+        var ownerSchema = Schema.object(memberInput, title: "NewOwner")
+        ownerSchema.properties.removeAll { $0.name == "supervisorMemberId" }
+        let practiceCreateParams = Schema.object(practiceFields).adding(["owner": ownerSchema])
         let practiceUpdateParams = Schema.object(["version": Schemas.version])
             .merging(Schema.object(practiceFields).allOptional)
         let memberUpdateParams = Schema.object(["id": Schemas.id(MemberID.self), "version": Schemas.version])

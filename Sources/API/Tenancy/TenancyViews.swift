@@ -53,6 +53,7 @@ struct MemberView: Encodable, Sendable {
     let npi: String?
     let taxonomyCode: String?
     let credentials: String?
+    let supervisorMemberId: MemberID?
     let active: Bool
     let version: Int
     let createdAt: Date
@@ -67,6 +68,7 @@ struct MemberView: Encodable, Sendable {
         npi = member.npi
         taxonomyCode = member.taxonomyCode
         credentials = member.credentials
+        supervisorMemberId = member.supervisorMemberId
         active = member.active
         version = member.version
         createdAt = member.createdAt
@@ -76,7 +78,8 @@ struct MemberView: Encodable, Sendable {
     static let schema = Schema.object([
         "id": Schemas.id(MemberID.self), "firstName": .string(), "lastName": .string(), "email": .string(),
         "role": .enumeration(Role.self), "npi?": Schema.string().orNull, "taxonomyCode?": Schema.string().orNull,
-        "credentials?": Schema.string().orNull, "active": .boolean(), "version": .integer(minimum: 1),
+        "credentials?": Schema.string().orNull, "supervisorMemberId?": Schemas.id(MemberID.self).orNull,
+        "active": .boolean(), "version": .integer(minimum: 1),
         "createdAt": Schemas.dateTime, "updatedAt": Schemas.dateTime,
     ], title: "Member")
 }

@@ -38,6 +38,8 @@ public struct NewMember: Sendable, Codable {
     public var npi: String?
     public var taxonomyCode: String?
     public var credentials: String?
+    /// The supervisor a pre-licensed clinician bills under.
+    public var supervisorMemberId: MemberID?
 }
 
 /// A change to a member (absent fields unchanged, `null` clears optional ones).
@@ -51,4 +53,5 @@ public struct MemberChanges: Sendable, Decodable {
     public var npi: Patch<String> = .absent
     public var taxonomyCode: Patch<String> = .absent
     public var credentials: Patch<String> = .absent
+    public var supervisorMemberId: Patch<MemberID> = .absent
 }

@@ -84,7 +84,8 @@ public struct TenancyService: Sendable {
         let member = Member(
             id: .generate(), firstName: input.firstName, lastName: input.lastName, email: input.email,
             role: input.role ?? .viewer, npi: input.npi, taxonomyCode: input.taxonomyCode, credentials: input.credentials,
-            active: true, version: 1, createdAt: now, updatedAt: now)
+            supervisorMemberId: input.supervisorMemberId, active: true, version: 1, createdAt: now, updatedAt: now)
+        try await checkSupervisor(of: member, in: transaction)
         try await members.insert(member, practiceID: practiceID, in: transaction)
         return member
     }
@@ -114,6 +115,8 @@ public struct TenancyService: Sendable {
         member.npi = changes.npi.applied(to: member.npi)
         member.taxonomyCode = changes.taxonomyCode.applied(to: member.taxonomyCode)
         member.credentials = changes.credentials.applied(to: member.credentials)
+        member.supervisorMemberId = changes.supervisorMemberId.applied(to: member.supervisorMemberId)
+        if changes.supervisorMemberId.isPresent { try await checkSupervisor(of: member, in: transaction) }
         let problems = Self.memberProblems(npi: member.npi, taxonomyCode: member.taxonomyCode, pointerPrefix: "")
         guard problems.isEmpty else { throw DomainError.validation(problems) }
         if changes.email.isPresent, try await members.emailTaken(member.email, except: member.id, in: transaction) {
@@ -189,6 +192,26 @@ public struct TenancyService: Sendable {
     public func revokeKey(_ id: APIKeyID, in transaction: Transaction) async throws -> APIKey {
         guard let key = try await keys.revoke(id, in: transaction) else { throw DomainError.notFound("apiKey") }
         return key
+    }
+
+    /// A supervisor must be another active member with an individual NPI, and not be supervised themselves
+    /// (claims carry one supervising provider).
+    func checkSupervisor(of member: Member, in transaction: Transaction) async throws {
+        guard let supervisorID = member.supervisorMemberId else { return }
+        let pointer = "/supervisorMemberId"
+        guard supervisorID != member.id else { throw DomainError.invalid(pointer, "a member cannot supervise themselves") }
+        guard let supervisor = try await members.find(supervisorID, in: transaction) else {
+            throw DomainError.notFound("member", pointer: pointer)
+        }
+        var problems: [FieldProblem] = []
+        if !supervisor.active { problems.append(FieldProblem(pointer: pointer, reason: "the supervisor is inactive", code: "inactive")) }
+        if supervisor.npi == nil {
+            problems.append(FieldProblem(pointer: pointer, reason: "the supervisor has no NPI to bill under", code: "noNPI"))
+        }
+        if supervisor.supervisorMemberId != nil {
+            problems.append(FieldProblem(pointer: pointer, reason: "the supervisor is supervised themselves", code: "chained"))
+        }
+        guard problems.isEmpty else { throw DomainError.validation(problems) }
     }
 
     static func practiceProblems(npi: String, taxonomyCode: String, taxId: String, taxIdType: TaxID.Kind,

@@ -72,6 +72,8 @@ public struct Member: Sendable, Hashable, Codable {
     public var npi: String?
     public var taxonomyCode: String?
     public var credentials: String?
+    /// The supervisor this member bills under (a pre-licensed clinician), if any.
+    public var supervisorMemberId: MemberID?
     public var active: Bool
     public var version: Int
     public var createdAt: Date
@@ -79,7 +81,8 @@ public struct Member: Sendable, Hashable, Codable {
 
     /// Creates a member value.
     public init(id: MemberID, firstName: String, lastName: String, email: String, role: Role, npi: String?,
-                taxonomyCode: String?, credentials: String?, active: Bool, version: Int, createdAt: Date, updatedAt: Date) {
+                taxonomyCode: String?, credentials: String?, supervisorMemberId: MemberID? = nil, active: Bool, version: Int,
+                createdAt: Date, updatedAt: Date) {
         self.id = id
         self.firstName = firstName
         self.lastName = lastName
@@ -88,6 +91,7 @@ public struct Member: Sendable, Hashable, Codable {
         self.npi = npi
         self.taxonomyCode = taxonomyCode
         self.credentials = credentials
+        self.supervisorMemberId = supervisorMemberId
         self.active = active
         self.version = version
         self.createdAt = createdAt

@@ -8,16 +8,18 @@ public struct MemberRepository: Sendable {
     public init() {}
 
     static let columns = """
-        id, first_name, last_name, email, role, npi, taxonomy_code, credentials, active, version, created_at, updated_at
+        id, first_name, last_name, email, role, npi, taxonomy_code, credentials, supervisor_member_id, active, version,
+        created_at, updated_at
         """
 
     /// Inserts a member into the current practice.
     public func insert(_ member: Member, practiceID: PracticeID, in transaction: Transaction) async throws {
         try await transaction.query("""
             insert into members (practice_id, id, first_name, last_name, email, role, npi, taxonomy_code, credentials,
-                                 active, version, created_at, updated_at)
+                                 supervisor_member_id, active, version, created_at, updated_at)
             values (\(practiceID.uuid), \(member.id.uuid), \(member.firstName), \(member.lastName), \(member.email),
-                    \(member.role.rawValue), \(member.npi), \(member.taxonomyCode), \(member.credentials), \(member.active),
+                    \(member.role.rawValue), \(member.npi), \(member.taxonomyCode), \(member.credentials),
+                    \(member.supervisorMemberId?.uuid), \(member.active),
                     \(member.version), \(member.createdAt), \(member.updatedAt))
             """)
     }
@@ -54,7 +56,8 @@ public struct MemberRepository: Sendable {
         let row = try await transaction.firstRow("""
             update members set first_name = \(member.firstName), last_name = \(member.lastName), email = \(member.email),
                 role = \(member.role.rawValue), npi = \(member.npi), taxonomy_code = \(member.taxonomyCode),
-                credentials = \(member.credentials), active = \(member.active), version = version + 1, updated_at = now()
+                credentials = \(member.credentials), supervisor_member_id = \(member.supervisorMemberId?.uuid),
+                active = \(member.active), version = version + 1, updated_at = now()
             where id = \(member.id.uuid) and version = \(expectedVersion)
             returning \(unescaped: Self.columns)
             """)
@@ -85,6 +88,7 @@ public struct MemberRepository: Sendable {
             npi: try reader.optionalString("npi"),
             taxonomyCode: try reader.optionalString("taxonomy_code"),
             credentials: try reader.optionalString("credentials"),
+            supervisorMemberId: try reader.optionalID(MemberID.self, "supervisor_member_id"),
             active: try reader.bool("active"),
             version: try reader.int("version"),
             createdAt: try reader.date("created_at"),
