@@ -18,7 +18,6 @@ enum BillingMethods {
         let payments: [PaymentView]
         let bills: [BillStatusView]
     }
-    struct IDParams<ID: EntityID>: Decodable, Sendable { let id: ID }
     struct VersionedParams: Decodable, Sendable {
         let id: BillID
         let version: Int

@@ -78,7 +78,6 @@ enum CatalogMethods {
         let createdCount: Int
     }
 
-    struct IDParams<ID: EntityID>: Decodable, Sendable { let id: ID }
     struct DisableParams<ID: EntityID>: Decodable, Sendable {
         let id: ID
         let version: Int?

@@ -76,7 +76,6 @@ enum ClientMethods {
     struct ContactResult: Encodable, Sendable { let contact: ContactView }
     struct PolicyResult: Encodable, Sendable { let policy: PolicyView }
 
-    struct IDParams<ID: EntityID>: Decodable, Sendable { let id: ID }
     struct ActivationParams: Decodable, Sendable {
         let id: ClientID
         let version: Int?

@@ -7,6 +7,9 @@ public typealias LedgerlineMethod = RPCMethod<CallContext, Access>
 /// Params for methods that take none.
 public struct NoParams: Decodable, Sendable {}
 
+/// Params of methods that take a single `id`.
+struct IDParams<ID: EntityID>: Decodable, Sendable { let id: ID }
+
 /// Decodes the `cursor` of a list method into the id type it encodes.
 func decodeCursor<ID: EntityID>(_ cursor: String?, as type: ID.Type) throws -> ID? {
     guard let cursor else { return nil }

@@ -37,7 +37,6 @@ enum TenancyMethods {
     struct MemberResult: Encodable, Sendable { let member: MemberView }
     struct APIKeyResult: Encodable, Sendable { let apiKey: APIKeyView }
 
-    struct IDParams<ID: EntityID>: Decodable, Sendable { let id: ID }
     struct DeactivateParams: Decodable, Sendable {
         let id: MemberID
         let version: Int?
