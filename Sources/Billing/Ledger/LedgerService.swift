@@ -312,7 +312,9 @@ public struct LedgerService: Sendable {
     /// Re-derives a bill's status after money moved (Open ⇄ Complete).
     func settle(_ id: BillID, in transaction: Transaction) async throws -> Bill {
         let bill = try await lockedBill(id, version: nil, in: transaction)
-        precondition(bill.balance.isConsistent, "ledger invariant broken for bill \(id)")
+        // Defense in depth: the checks above keep every side ≥ 0; if a bug ever broke that, refuse the
+        // whole transaction (it rolls back) rather than store an inconsistent ledger.
+        guard bill.balance.isConsistent else { throw LedgerInvariantViolation(billID: id) }
         let status = BillLifecycle.afterPosting(bill.status, balanceCents: bill.balance.balanceCents)
         if status != bill.status { try await bills.setStatus(id, to: status, in: transaction) }
         return try await self.bill(id, in: transaction)
@@ -367,4 +369,11 @@ public struct LedgerService: Sendable {
         }
         return touched
     }
+}
+
+/// A posting would have left a bill's ledger inconsistent; the transaction is rolled back and the
+/// caller gets an internal error with a request id.
+struct LedgerInvariantViolation: Error, CustomStringConvertible {
+    let billID: BillID
+    var description: String { "ledger invariant broken for bill \(billID)" }
 }
