@@ -5,11 +5,24 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Test plugins export only the five `plugin_*` symbols, like real ones (ARCHITECTURE.md §7).
+let testPluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Tests/Plugins/exports.map"]),
+]
+
 let package = Package(
     name: "ledgerline",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ledgerline", targets: ["ledgerline"]),
+        // What plugin authors build against (out of tree, by path), and the kit their tests run.
+        .library(name: "PluginAPI", targets: ["PluginAPI"]),
+        .library(name: "PluginConformance", targets: ["PluginConformance"]),
+        // Test-only plugins, loaded by PluginTests from their built .so files; never linked by the server.
+        .library(name: "LedgerlineExamplePlugin", type: .dynamic, targets: ["ExamplePlugin"]),
+        .library(name: "LedgerlineMisbehavingPlugin", type: .dynamic, targets: ["MisbehavingPlugin"]),
+        .library(name: "LedgerlineABI2Plugin", type: .dynamic, targets: ["ABI2Plugin"]),
+        .library(name: "LedgerlineNotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -20,10 +33,31 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "BillingCore", resources: [.copy("Resources/icd10cm-2026-billable.tsv")], swiftSettings: swiftSettings),
         .target(name: "JSONRPC", swiftSettings: swiftSettings),
+        .target(name: "CPluginABI"),
+        .target(name: "PluginAPI", dependencies: ["CPluginABI"], swiftSettings: swiftSettings),
+        .target(
+            name: "PluginHost",
+            dependencies: [
+                "PluginAPI", "CPluginABI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "PluginConformance", dependencies: ["PluginAPI", "PluginHost"], swiftSettings: swiftSettings),
+        .target(name: "ExamplePlugin", dependencies: ["PluginAPI"], path: "Tests/Plugins/Example",
+                swiftSettings: swiftSettings, linkerSettings: testPluginLinkerSettings),
+        .target(name: "MisbehavingPlugin", dependencies: ["PluginAPI"], path: "Tests/Plugins/Misbehaving",
+                swiftSettings: swiftSettings, linkerSettings: testPluginLinkerSettings),
+        .target(name: "ABI2Plugin", path: "Tests/Plugins/ABI2"),
+        .target(name: "NotAPlugin", path: "Tests/Plugins/NotAPlugin"),
         .systemLibrary(name: "CHaru", path: "Sources/CHaru", providers: [.apt(["libhpdf-dev"])]),
         .target(name: "Documents", dependencies: ["BillingCore", "CHaru"], swiftSettings: swiftSettings),
         .target(
@@ -67,13 +101,22 @@ let package = Package(
         .executableTarget(
             name: "ledgerline",
             dependencies: [
-                "Server", "Storage", "Billing", "BillingCore",
+                "Server", "Storage", "Billing", "BillingCore", "PluginAPI", "PluginHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BillingCoreTests", dependencies: ["BillingCore"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: [
+                "PluginAPI", "PluginHost", "PluginConformance", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

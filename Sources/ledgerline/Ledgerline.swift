@@ -5,6 +5,8 @@ import BillingCore
 import Foundation
 import JSONRPC
 import Logging
+import PluginAPI
+import PluginHost
 import Server
 import Storage
 
@@ -13,7 +15,7 @@ struct Ledgerline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledgerline",
         abstract: "Billing backend for behavioral-health practices (JSON-RPC 2.0 over HTTP).",
-        subcommands: [Serve.self, Migrate.self, PracticeCommand.self, APIKeyCommand.self],
+        subcommands: [Serve.self, Migrate.self, PracticeCommand.self, APIKeyCommand.self, PluginsCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -188,6 +190,41 @@ struct APIKeyCommand: AsyncParsableCommand {
             }
             print("api key:  \(key.id)")
             print("secret:   \(secret)")
+        }
+    }
+}
+
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plugins", abstract: "Inspect plugin files.",
+                                                    subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a plugin's manifest, or the reason this server would refuse it.",
+            discussion: "With --settings, also validates the global settings and creates the plugin once.")
+
+        @Argument(help: "The plugin's shared library (.so).") var path: String
+        @Option(help: "Global settings as JSON, or @file.") var settings: String?
+
+        func run() throws {
+            do {
+                let manifest = try PluginLoader.inspect(path: path)
+                if let settings {
+                    let text = settings.hasPrefix("@")
+                        ? try String(contentsOfFile: String(settings.dropFirst()), encoding: .utf8) : settings
+                    let json = try PluginJSON(parsing: Data(text.utf8))
+                    _ = try PluginLoader.load(PluginConfigurationEntry(name: manifest.name, path: path, settings: json))
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(manifest), as: UTF8.self))
+            } catch let error as PluginLoadError {
+                FileHandle.standardError.write(Data("refused: \(error)\n".utf8))
+                throw ExitCode(1)
+            } catch let error as PluginError {
+                FileHandle.standardError.write(Data("refused: --settings \(error.message)\n".utf8))
+                throw ExitCode(1)
+            }
         }
     }
 }

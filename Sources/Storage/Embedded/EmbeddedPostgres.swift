@@ -148,18 +148,24 @@ public enum Bootstrap {
     public static func ensureRolesAndDatabase(adminURL: DatabaseURL, database: String, ownerPassword: String? = nil,
                                               appPassword: String? = nil, logger: Logger) async throws {
         try await SingleConnection.with(adminURL, logger: logger) { connection in
+            // Role changes are cluster-wide catalog updates; two bootstraps at once (several instances or
+            // parallel tests) would fail with "tuple concurrently updated", so they take turns.
+            try await connection.query("select pg_advisory_lock(\(Self.lockKey))", logger: logger)
             // The owner runs migrations, which must see every practice's rows (e.g. to validate a new
             // foreign key on FORCEd tables), so it bypasses RLS; the application role never does.
-            for (role, password, rls) in [("ledgerline_owner", ownerPassword, "bypassrls"),
-                                          ("ledgerline_app", appPassword, "nobypassrls")] {
-                let exists = try await connection.query("select 1 from pg_roles where rolname = \(role)", logger: logger)
-                var found = false
-                for try await _ in exists { found = true }
-                if found {
-                    try await connection.query(PostgresQuery(unsafeSQL: "alter role \(role) \(rls)"), logger: logger)
+            for (role, password, bypass) in [("ledgerline_owner", ownerPassword, true), ("ledgerline_app", appPassword, false)] {
+                let rls = bypass ? "bypassrls" : "nobypassrls"
+                let existing = try await connection.query(
+                    "select rolbypassrls from pg_roles where rolname = \(role)", logger: logger)
+                var current: Bool? = nil
+                for try await value in existing.decode(Bool.self) { current = value }
+                if let current {
+                    if current != bypass {
+                        try await connection.query(PostgresQuery(unsafeSQL: "alter role \(role) \(rls)"), logger: logger)
+                    }
                 } else {
                     let passwordClause = password.map { " password '\($0.replacingOccurrences(of: "'", with: "''"))'" } ?? ""
-                    try await connection.query(PostgresQuery(unsafeSQL: 
+                    try await connection.query(PostgresQuery(unsafeSQL:
                         "create role \(role) login nosuperuser \(rls) nocreatedb nocreaterole\(passwordClause)"), logger: logger)
                 }
             }
@@ -172,8 +178,12 @@ public enum Bootstrap {
                 try await connection.query(PostgresQuery(unsafeSQL: "revoke all on database \(quoted) from public"), logger: logger)
                 try await connection.query(PostgresQuery(unsafeSQL: "grant connect on database \(quoted) to ledgerline_app"), logger: logger)
             }
+            try await connection.query("select pg_advisory_unlock(\(Self.lockKey))", logger: logger)
         }
     }
+
+    /// The advisory lock that serializes bootstraps (`boot` in ASCII).
+    static let lockKey: Int64 = 0x62_6F_6F_74
 }
 
 /// A thread-safe boolean.
