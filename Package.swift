@@ -38,6 +38,7 @@ let package = Package(
     targets: [
         .target(name: "BillingCore", resources: [.copy("Resources/icd10cm-2026-billable.tsv")], swiftSettings: swiftSettings),
         .target(name: "JSONRPC", swiftSettings: swiftSettings),
+        .target(name: "X12", dependencies: ["BillingCore"], swiftSettings: swiftSettings),
         .target(name: "CPluginABI"),
         .target(name: "PluginAPI", dependencies: ["CPluginABI"], swiftSettings: swiftSettings),
         .target(
@@ -106,8 +107,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "x12-bench", dependencies: ["X12", "BillingCore"], path: "Benchmarks/x12",
+                          swiftSettings: swiftSettings),
         .testTarget(name: "BillingCoreTests", dependencies: ["BillingCore"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
+        // Storage only for ChildProcess, to run pyx12 on the files the writer produces.
+        .testTarget(name: "X12Tests", dependencies: ["X12", "BillingCore", "Storage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PluginTests",
             dependencies: [

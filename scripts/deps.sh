@@ -15,6 +15,7 @@ command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 [ -f /usr/include/hpdf.h ] || need+=(libhpdf-dev)          # PDF bills and superbills (libharu)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # tests read the PDFs back
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3-venv)   # pyx12 checks our 837P files
 [ "${LEDGERLINE_WITH_BENCH:-0}" = 1 ] && { command -v wrk >/dev/null 2>&1 || need+=(wrk); }
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -31,4 +32,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 command -v swift >/dev/null 2>&1 || { echo "deps: swift is not on PATH (expected /opt/swift on this machine kind)"; exit 1; }
+# pyx12 (PyPI) validates every 837P the X12 tests write (ARCHITECTURE.md §10); .venv is gitignored.
+if [ ! -x .venv/bin/x12valid ]; then
+  echo "deps: installing pyx12 into .venv"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install -q pyx12==4.0.0
+fi
+
 echo "deps: ok"
