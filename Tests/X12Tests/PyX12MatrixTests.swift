@@ -91,28 +91,28 @@ import X12
     }()
 
     @Test(arguments: matrix)
-    func everyMatrixClaimPassesPyX12(_ testCase: Case) throws {
+    func everyMatrixClaimPassesPyX12(_ testCase: Case) async throws {
         let file = try Writer837P().write([testCase.claim], envelope: ClaimFixtures.envelope(interchange: 100 + testCase.index))
-        try expectPyX12Accepts(file, name: "case\(testCase.index)")
+        try await expectPyX12Accepts(file, name: "case\(testCase.index)")
     }
 
-    @Test func theWholeMatrixInOneFilePassesPyX12() throws {
+    @Test func theWholeMatrixInOneFilePassesPyX12() async throws {
         let claims = Self.matrix.map(\.claim)
         let file = try Writer837P().write(claims, envelope: ClaimFixtures.envelope(interchange: 999_999_999, group: 42, transaction: 7))
-        try expectPyX12Accepts(file, name: "all")
+        try await expectPyX12Accepts(file, name: "all")
     }
 
-    @Test func aFileWithOtherDelimitersAndLineBreaksPassesPyX12() throws {
+    @Test func aFileWithOtherDelimitersAndLineBreaksPassesPyX12() async throws {
         let delimiters = X12Delimiters(element: "|", component: ">", repetition: "^", segment: "~", segmentSuffix: "\n")
         let claim = Self.matrix[7].claim
         let file = try Writer837P(delimiters: delimiters).write([claim], envelope: ClaimFixtures.envelope())
-        try expectPyX12Accepts(file, name: "delimiters")
+        try await expectPyX12Accepts(file, name: "delimiters")
     }
 
-    @Test func theCheckNoticesWhatPyX12Rejects() throws {
+    @Test func theCheckNoticesWhatPyX12Rejects() async throws {
         let file = try Writer837P().write([Self.matrix[0].claim], envelope: ClaimFixtures.envelope())
         let broken = file.replacingOccurrences(of: "~SE*", with: "~SE*9")  // wrong SE01 count
-        let verdict = try runPyX12(broken, name: "broken")
+        let verdict = try await runPyX12(broken, name: "broken")
         #expect(!verdict.accepted)
         #expect(verdict.errors.contains { $0.contains("SE count") })
     }
@@ -122,14 +122,14 @@ import X12
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    private func expectPyX12Accepts(_ file: String, name: String) throws {
-        let verdict = try runPyX12(file, name: name)
+    private func expectPyX12Accepts(_ file: String, name: String) async throws {
+        let verdict = try await runPyX12(file, name: name)
         #expect(verdict.accepted && verdict.errors.isEmpty,
                 "pyx12 rejected \(name):\n\(verdict.output)\n--- file ---\n\(file.prefix(4000))")
     }
 
     /// Writes `file` to a temporary folder, runs `x12valid -q` on it and reads the verdict line.
-    private func runPyX12(_ file: String, name: String) throws -> (accepted: Bool, errors: [String], output: String) {
+    private func runPyX12(_ file: String, name: String) async throws -> (accepted: Bool, errors: [String], output: String) {
         let validator = Self.repositoryRoot.appendingPathComponent(".venv/bin/x12valid").path
         guard FileManager.default.isExecutableFile(atPath: validator) else {
             throw PyX12Missing(path: validator)
@@ -145,7 +145,7 @@ import X12
         }
         let output: String
         do {
-            output = try ChildProcess.run(validator, ["-q", path])
+            output = try await ChildProcess.runDetached(validator, ["-q", path])
         } catch let failure as ChildProcess.Failure {
             output = failure.output  // pyx12 exits 1 whether or not the file is valid
         }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -41,5 +42,15 @@ public enum ChildProcess {
         let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         guard exitCode == 0 else { throw Failure(status: exitCode, output: output) }
         return output
+    }
+
+    /// Runs the program on a Dispatch thread and suspends until it ends, so the blocking `waitpid`
+    /// never holds one of Swift concurrency's few threads (two on a 2-core machine).
+    public static func runDetached(_ executable: String, _ arguments: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(executable, arguments) })
+            }
+        }
     }
 }

@@ -10,14 +10,14 @@ import Testing
 /// Superbills and bill PDFs: rendered by libharu, readable by pdftotext, served once by a short-lived link.
 @Suite struct SuperbillTests {
     /// The text of a PDF, extracted with poppler's pdftotext.
-    static func text(ofPDF bytes: [UInt8]) throws -> String {
+    static func text(ofPDF bytes: [UInt8]) async throws -> String {
         let base = NSTemporaryDirectory() + "ll-pdf-\(UUID().uuidString)"
         try Data(bytes).write(to: URL(fileURLWithPath: base + ".pdf"))
         defer {
             try? FileManager.default.removeItem(atPath: base + ".pdf")
             try? FileManager.default.removeItem(atPath: base + ".txt")
         }
-        try ChildProcess.run("/usr/bin/pdftotext", ["-layout", base + ".pdf", base + ".txt"])
+        try await ChildProcess.runDetached("/usr/bin/pdftotext", ["-layout", base + ".pdf", base + ".txt"])
         return try String(contentsOfFile: base + ".txt", encoding: .utf8)
     }
 
@@ -45,7 +45,7 @@ import Testing
         let base64 = try #require(superbill["pdf"]?["base64"]?.stringValue)
         let pdf = try #require(Data(base64Encoded: base64))
         #expect(pdf.starts(with: Array("%PDF-".utf8)))
-        let text = try Self.text(ofPDF: Array(pdf))
+        let text = try await Self.text(ofPDF: Array(pdf))
         for expected in ["SUPERBILL", "1234567893", "1245319599", "90837", "F41.1", "F32.1", "$150.00", "Jordan"] {
             #expect(text.contains(expected), "superbill text lacks \(expected)")
         }
@@ -78,7 +78,7 @@ import Testing
             try await client.execute(uri: url, method: .get) { reply in
                 #expect(reply.status == .ok)
                 #expect(reply.headers[.contentType] == "application/pdf")
-                let text = try Self.text(ofPDF: Array(buffer: reply.body))
+                let text = try await Self.text(ofPDF: Array(buffer: reply.body))
                 #expect(text.contains("BILL B-"))
                 #expect(text.contains("$150.00"))
             }

@@ -1,4 +1,5 @@
 import Billing
+import Foundation
 import BillingCore
 import Testing
 
@@ -17,10 +18,12 @@ import Testing
 
     @Test func alteredCiphertextIsRefused() throws {
         let box = try SecretBox(specification: SecretBox.generateKeySpecification(keyID: "k1"))
-        var sealed = Array(try box.seal("secret", for: practiceA))
-        let index = sealed.count - 3
-        sealed[index] = sealed[index] == "A" ? "B" : "A"
-        #expect(throws: SecretBox.Failure.self) { try box.open(String(sealed), for: practiceA) }
+        let sealed = try box.seal("secret", for: practiceA)
+        let parts = sealed.split(separator: ".", maxSplits: 2).map(String.init)
+        var bytes = [UInt8](Data(base64Encoded: parts[2])!)
+        bytes[bytes.count / 2] ^= 0x01  // flip one bit of the ciphertext
+        let altered = parts[0] + "." + parts[1] + "." + Data(bytes).base64EncodedString()
+        #expect(throws: SecretBox.Failure.authenticationFailed) { try box.open(altered, for: practiceA) }
     }
 
     @Test func rotationKeepsOldSecretsReadableAndSealsWithTheNewKey() throws {
