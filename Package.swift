@@ -10,6 +10,11 @@ let testPluginLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Tests/Plugins/exports.map"]),
 ]
 
+/// Shipped plugins export only the five `plugin_*` symbols (ARCHITECTURE.md §7).
+let pluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/exports.map"]),
+]
+
 let package = Package(
     name: "ledgerline",
     platforms: [.macOS(.v15)],
@@ -18,6 +23,11 @@ let package = Package(
         // What plugin authors build against (out of tree, by path), and the kit their tests run.
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
         .library(name: "PluginConformance", targets: ["PluginConformance"]),
+        // The shipped plugins: each a shared library the server loads by configuration, never links.
+        .library(name: "LedgerlineEmailPlugin", type: .dynamic, targets: ["EmailPlugin"]),
+        .library(name: "LedgerlineSMSPlugin", type: .dynamic, targets: ["SMSPlugin"]),
+        // Built from Plugins/Template to exercise the payment-processor contract; not loaded by default.
+        .library(name: "LedgerlineExampleProcessorPlugin", type: .dynamic, targets: ["ExampleProcessorPlugin"]),
         // Test-only plugins, loaded by PluginTests from their built .so files; never linked by the server.
         .library(name: "LedgerlineExamplePlugin", type: .dynamic, targets: ["ExamplePlugin"]),
         .library(name: "LedgerlineMisbehavingPlugin", type: .dynamic, targets: ["MisbehavingPlugin"]),
@@ -34,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(name: "BillingCore", resources: [.copy("Resources/icd10cm-2026-billable.tsv")], swiftSettings: swiftSettings),
@@ -53,6 +64,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "PluginConformance", dependencies: ["PluginAPI", "PluginHost"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CCurl", path: "Plugins/Email/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "EmailPlugin", dependencies: ["PluginAPI", "CCurl"], path: "Plugins/Email/Sources",
+                swiftSettings: swiftSettings, linkerSettings: pluginLinkerSettings),
+        .target(name: "SMSPlugin", dependencies: ["PluginAPI"], path: "Plugins/SMS/Sources",
+                swiftSettings: swiftSettings, linkerSettings: pluginLinkerSettings),
+        .target(name: "ExampleProcessorPlugin", dependencies: ["PluginAPI"], path: "Plugins/ExampleProcessor/Sources",
+                swiftSettings: swiftSettings, linkerSettings: pluginLinkerSettings),
+        // Test support: launches the SMTP sink (aiosmtpd) and the SMS stand-in, reads what they received.
+        .target(name: "StandIns", dependencies: ["Storage"], path: "Tests/StandIns", swiftSettings: swiftSettings),
         .target(name: "ExamplePlugin", dependencies: ["PluginAPI"], path: "Tests/Plugins/Example",
                 swiftSettings: swiftSettings, linkerSettings: testPluginLinkerSettings),
         .target(name: "MisbehavingPlugin", dependencies: ["PluginAPI"], path: "Tests/Plugins/Misbehaving",
@@ -75,22 +95,23 @@ let package = Package(
         .target(
             name: "Billing",
             dependencies: [
-                "BillingCore", "Storage", "Documents",
+                "BillingCore", "Storage", "Documents", "PluginAPI", "PluginHost",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "API",
-            dependencies: ["JSONRPC", "Billing", "BillingCore", "Storage",
+            dependencies: ["JSONRPC", "Billing", "BillingCore", "Storage", "PluginAPI",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Server",
             dependencies: [
-                "API", "Billing", "Storage", "JSONRPC", "BillingCore",
+                "API", "Billing", "Storage", "JSONRPC", "BillingCore", "PluginHost",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -116,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "PluginTests",
             dependencies: [
-                "PluginAPI", "PluginHost", "PluginConformance", "Storage",
+                "PluginAPI", "PluginHost", "PluginConformance", "Storage", "StandIns",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -125,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Server", "API", "Billing", "Storage", "JSONRPC", "BillingCore",
+                "Server", "API", "Billing", "Storage", "JSONRPC", "BillingCore", "PluginAPI", "PluginHost", "StandIns",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -13,6 +13,7 @@ command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 command -v pgbench >/dev/null 2>&1 || need+=(postgresql-contrib)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 [ -f /usr/include/hpdf.h ] || need+=(libhpdf-dev)          # PDF bills and superbills (libharu)
+compgen -G "/usr/include/*/curl/curl.h" >/dev/null || [ -f /usr/include/curl/curl.h ] || need+=(libcurl4-openssl-dev)  # email plugin (SMTP)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # tests read the PDFs back
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3-venv)   # pyx12 checks our 837P files
@@ -32,11 +33,16 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 command -v swift >/dev/null 2>&1 || { echo "deps: swift is not on PATH (expected /opt/swift on this machine kind)"; exit 1; }
-# pyx12 (PyPI) validates every 837P the X12 tests write (ARCHITECTURE.md §10); .venv is gitignored.
+# Python tools in .venv (gitignored): pyx12 validates every 837P the X12 tests write
+# (ARCHITECTURE.md §10); aiosmtpd is the real SMTP server the email tests deliver to.
+[ -x .venv/bin/python ] || python3 -m venv .venv
 if [ ! -x .venv/bin/x12valid ]; then
   echo "deps: installing pyx12 into .venv"
-  [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install -q pyx12==4.0.0
+fi
+if ! .venv/bin/python -c 'import aiosmtpd' >/dev/null 2>&1; then
+  echo "deps: installing aiosmtpd into .venv"
+  .venv/bin/pip install -q aiosmtpd==1.4.6
 fi
 
 echo "deps: ok"

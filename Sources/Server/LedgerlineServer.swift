@@ -1,8 +1,10 @@
 import API
+import Billing
 import Foundation
 import Hummingbird
 import JSONRPC
 import Logging
+import PluginHost
 import ServiceLifecycle
 import Storage
 
@@ -11,6 +13,9 @@ public enum LedgerlineServer {
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully (in-flight requests finish,
     /// the embedded cluster is stopped last).
     public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
+        // Plugins and the secret key are checked before anything starts, so a bad list or key
+        // stops the server with a message instead of failing later, practice by practice.
+        let runtime = try pluginRuntime(configuration: configuration, logger: logger)
         var embedded: EmbeddedPostgres?
         let applicationURL: DatabaseURL
         if let text = configuration.databaseURL {
@@ -30,7 +35,7 @@ public enum LedgerlineServer {
         defer { embedded?.stop() }
 
         let database = Database(url: applicationURL, maximumConnections: configuration.databaseConnections, logger: logger)
-        let services = Services(database: database, logger: logger)
+        let services = Services(database: database, logger: logger, plugins: runtime)
         let processor = LedgerlineAPI.processor(
             services: services, operatorKey: configuration.operatorKey,
             limits: RPCLimits(maximumBatchLength: configuration.maximumBatchLength), logger: logger)
@@ -43,7 +48,7 @@ public enum LedgerlineServer {
                 logger.notice("ledgerline listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             },
             logger: logger)
-        let worker = JobWorker(database: database, handlers: [:],
+        let worker = JobWorker(database: database, handlers: jobHandlers(runtime: runtime, logger: logger),
                                configuration: JobWorkerConfiguration(concurrency: configuration.workerConcurrency),
                                logger: logger)
         let guardian = RoleGuard(database: database, logger: logger)
@@ -57,6 +62,42 @@ public enum LedgerlineServer {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+    }
+}
+
+extension LedgerlineServer {
+    /// Loads the plugins the configuration lists and opens the secret key.
+    /// - Throws: `PluginLoadError` naming the plugin and why; `SecretBox.Failure` for a malformed key.
+    public static func pluginRuntime(configuration: ServerConfiguration, logger: Logger) throws -> PluginRuntime {
+        let entries = try configuration.pluginsFile.map { (path: String) throws(PluginLoadError) in
+            try PluginConfiguration.read(file: path)
+        } ?? []
+        let plugins = try PluginLoader.loadAll(entries, logger: logger)
+        for name in plugins.names {
+            if let plugin = try? plugins.plugin(named: name) {
+                logger.notice("plugin loaded", metadata: [
+                    "plugin": "\(name)", "kind": "\(plugin.manifest.kind.rawValue)",
+                    "version": "\(plugin.manifest.version ?? "-")", "path": "\(plugin.path)",
+                ])
+            }
+        }
+        var secretBox: SecretBox?
+        if let key = configuration.secretKey, !key.isEmpty {
+            secretBox = try SecretBox(specification: key)
+        } else if !plugins.names.isEmpty {
+            logger.warning("LEDGERLINE_SECRET_KEY is not set: practices cannot configure integrations")
+        }
+        return PluginRuntime(plugins: plugins, secretBox: secretBox)
+    }
+
+    /// The background jobs this server runs.
+    public static func jobHandlers(runtime: PluginRuntime, logger: Logger) -> [String: any JobHandler] {
+        let notifications = NotificationService(runtime: runtime)
+        return [
+            NotificationService.jobKind: ClosureJobHandler { job, transaction in
+                try await notifications.deliver(job, in: transaction, logger: logger)
+            },
+        ]
     }
 }
 

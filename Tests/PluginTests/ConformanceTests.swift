@@ -58,7 +58,7 @@ import Testing
         let started = ContinuousClock.now
         let swift = ProcessInfo.processInfo.environment["SWIFT_EXEC_PATH"] ?? Self.swiftExecutable()
         do {
-            try await Command.run(
+            _ = try await Command.run(
                 swift,
                 [
                     "build", "--package-path", package.path, "--scratch-path", scratch,

@@ -52,12 +52,15 @@ public final class CallContext: Sendable {
 public struct Services: Sendable {
     public let database: Database
     public let tenancy: TenancyService
+    /// The loaded plugins and the key sealing integration settings.
+    public let plugins: PluginRuntime
     public let logger: Logger
 
-    /// Creates the service bundle.
-    public init(database: Database, logger: Logger) {
+    /// Creates the service bundle; without `plugins` every integration feature answers "not configured".
+    public init(database: Database, logger: Logger, plugins: PluginRuntime = .none) {
         self.database = database
         self.tenancy = TenancyService()
+        self.plugins = plugins
         self.logger = logger
     }
 }

@@ -226,6 +226,7 @@ public struct LedgerlineExecutor: RPCExecutor {
         case .idempotencyMismatch: (code, message) = (-32010, "Idempotency key reused with different params")
         case .idempotencyInProgress: (code, message) = (-32011, "Request with this idempotency key in progress")
         case .notConfigured: (code, message) = (-32012, "Not configured")
+        case .upstream: (code, message) = (-32013, "Integration failed")
         default: (code, message) = (-32603, "Internal error")
         }
         var data: JSONObject = ["type": .string(error.code), "reason": .string(error.message)]

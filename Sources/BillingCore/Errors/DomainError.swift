@@ -38,6 +38,9 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let idempotencyInProgress = Kind("idempotencyInProgress")
         /// A feature whose integration is not configured (−32012).
         public static let notConfigured = Kind("notConfigured")
+        /// A plugin or the service behind it failed or refused (−32013); `code` says which, e.g.
+        /// `integration.unavailable` (retrying may help) or `integration.rejected`.
+        public static let upstream = Kind("upstream")
     }
 
     public var kind: Kind

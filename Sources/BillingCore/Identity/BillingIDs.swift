@@ -118,3 +118,31 @@ public struct FileID: EntityID {
     public let uuid: UUID
     public init(uuid: UUID) { self.uuid = uuid }
 }
+
+/// A practice's integration with a plugin (`integration.configure`).
+public struct IntegrationID: EntityID {
+    public static let prefix = "int"
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// One message to one person through one channel.
+public struct NotificationID: EntityID {
+    public static let prefix = "ntf"
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// A card or bank account kept by the practice's payment processor (only its token is stored).
+public struct PaymentMethodID: EntityID {
+    public static let prefix = "pmt"
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// One charge asked of the payment processor.
+public struct CardChargeID: EntityID {
+    public static let prefix = "chg"
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}

@@ -44,11 +44,12 @@ public enum ChildProcess {
         return output
     }
 
-    /// Runs the program on a Dispatch thread and suspends until it ends, so the blocking `waitpid`
-    /// never holds one of Swift concurrency's few threads (two on a 2-core machine).
+    /// Runs the program on a thread of its own and suspends until it ends, so the blocking `waitpid`
+    /// holds neither one of Swift concurrency's few threads (two on a 2-core machine) nor a
+    /// Dispatch worker (Dispatch adds workers slowly, and plugin call timers run on Dispatch).
     public static func runDetached(_ executable: String, _ arguments: [String]) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 continuation.resume(with: Result { try run(executable, arguments) })
             }
         }

@@ -40,6 +40,19 @@ final class TestEnvironment: Sendable {
                                             logger: logger)
     }
 
+    /// Another front door to the same database, with plugins loaded (see `PluginTestEnvironment`).
+    init(sharing base: TestEnvironment, plugins: PluginRuntime) {
+        adminURL = base.adminURL
+        ownerURL = base.ownerURL
+        applicationURL = base.applicationURL
+        logger = base.logger
+        database = base.database
+        admin = base.admin
+        services = Services(database: base.database, logger: base.logger, plugins: plugins)
+        processor = LedgerlineAPI.processor(services: services, operatorKey: Self.operatorKey, limits: RPCLimits(),
+                                            logger: base.logger)
+    }
+
     private static func make() async throws -> TestEnvironment {
         guard let text = ProcessInfo.processInfo.environment["LEDGERLINE_TEST_ADMIN_URL"] else {
             throw TestSetupError("LEDGERLINE_TEST_ADMIN_URL is not set: run the tests with `make test`, which starts PostgreSQL")
