@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "Billing",
             dependencies: [
-                "BillingCore", "Storage", "Documents", "PluginAPI", "PluginHost",
+                "BillingCore", "Storage", "Documents", "X12", "PluginAPI", "PluginHost",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),

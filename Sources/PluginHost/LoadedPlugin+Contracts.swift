@@ -36,12 +36,21 @@ extension LoadedPlugin {
     }
 
     /// `Clearinghouse.submit`.
-    public func submit(_ claims: [ClaimSubmission], settings: PluginJSON, timeout: Duration? = nil)
+    public func submit(_ batch: ClaimBatch, settings: PluginJSON, timeout: Duration? = nil)
         async throws(PluginError) -> [SubmissionReceipt]
     {
         try requireKind(.clearinghouse, for: "submit")
         return try await call(
-            "submit", input: claims, settings: settings, as: [SubmissionReceipt].self, timeout: timeout)
+            "submit", input: batch, settings: settings, as: [SubmissionReceipt].self, timeout: timeout)
+    }
+
+    /// `Clearinghouse.lookupSubmission`.
+    public func lookupSubmission(_ lookup: SubmissionLookup, settings: PluginJSON, timeout: Duration? = nil)
+        async throws(PluginError) -> SubmissionLookupResult
+    {
+        try requireKind(.clearinghouse, for: "lookupSubmission")
+        return try await call(
+            "lookupSubmission", input: lookup, settings: settings, as: SubmissionLookupResult.self, timeout: timeout)
     }
 
     /// `Clearinghouse.statusUpdates`.

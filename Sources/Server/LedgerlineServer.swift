@@ -35,7 +35,8 @@ public enum LedgerlineServer {
         defer { embedded?.stop() }
 
         let database = Database(url: applicationURL, maximumConnections: configuration.databaseConnections, logger: logger)
-        let services = Services(database: database, logger: logger, plugins: runtime)
+        let claimConfiguration = ClaimConfiguration.fromEnvironment()
+        let services = Services(database: database, logger: logger, plugins: runtime, claims: claimConfiguration)
         let processor = LedgerlineAPI.processor(
             services: services, operatorKey: configuration.operatorKey,
             limits: RPCLimits(maximumBatchLength: configuration.maximumBatchLength), logger: logger)
@@ -48,7 +49,8 @@ public enum LedgerlineServer {
                 logger.notice("ledgerline listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             },
             logger: logger)
-        let worker = JobWorker(database: database, handlers: jobHandlers(runtime: runtime, logger: logger),
+        let worker = JobWorker(database: database, handlers: jobHandlers(runtime: runtime, database: database,
+                                                                claims: claimConfiguration, logger: logger),
                                configuration: JobWorkerConfiguration(concurrency: configuration.workerConcurrency),
                                logger: logger)
         let guardian = RoleGuard(database: database, logger: logger)
@@ -91,11 +93,20 @@ extension LedgerlineServer {
     }
 
     /// The background jobs this server runs.
-    public static func jobHandlers(runtime: PluginRuntime, logger: Logger) -> [String: any JobHandler] {
+    public static func jobHandlers(runtime: PluginRuntime, database: Database, claims: ClaimConfiguration,
+                                   logger: Logger) -> [String: any JobHandler] {
         let notifications = NotificationService(runtime: runtime)
+        let submission = ClaimSubmissionWorker(runtime: runtime, database: database, configuration: claims)
+        let sync = ClaimStatusSync(runtime: runtime, configuration: claims)
         return [
             NotificationService.jobKind: ClosureJobHandler { job, transaction in
                 try await notifications.deliver(job, in: transaction, logger: logger)
+            },
+            ClaimSubmissionWorker.jobKind: ClosureJobHandler { job, transaction in
+                try await submission.run(job, in: transaction, logger: logger)
+            },
+            ClaimStatusSync.jobKind: ClosureJobHandler { job, transaction in
+                try await sync.run(job, in: transaction, logger: logger)
             },
         ]
     }

@@ -54,13 +54,17 @@ public struct Services: Sendable {
     public let tenancy: TenancyService
     /// The loaded plugins and the key sealing integration settings.
     public let plugins: PluginRuntime
+    /// How claims are held, batched and tracked.
+    public let claims: ClaimConfiguration
     public let logger: Logger
 
     /// Creates the service bundle; without `plugins` every integration feature answers "not configured".
-    public init(database: Database, logger: Logger, plugins: PluginRuntime = .none) {
+    public init(database: Database, logger: Logger, plugins: PluginRuntime = .none,
+                claims: ClaimConfiguration = ClaimConfiguration()) {
         self.database = database
         self.tenancy = TenancyService()
         self.plugins = plugins
+        self.claims = claims
         self.logger = logger
     }
 }

@@ -151,6 +151,10 @@ public struct IntegrationService: Sendable {
         } else {
             try await repository.replace(record, in: transaction)
         }
+        if slot == .clearinghouse {
+            // Start reading the clearinghouse's status feed (each poll schedules the next).
+            try await ClaimStatusSync.schedule(practiceID: practiceID, after: 1, in: transaction, now: now)
+        }
         return integration
     }
 

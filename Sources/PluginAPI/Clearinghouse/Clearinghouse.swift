@@ -5,8 +5,13 @@
 public protocol Clearinghouse: Plugin {
     /// The payers the clearinghouse knows, filtered by `query`.
     func payers(_ query: PayerQuery, settings: PluginJSON) async throws -> [Payer]
-    /// Uploads claims (837P text). Each receipt says whether the upload of that claim was accepted.
-    func submit(_ claims: [ClaimSubmission], settings: PluginJSON) async throws -> [SubmissionReceipt]
+    /// Uploads one batch file (837P). Each receipt says whether the clearinghouse accepted that
+    /// claim for transmission (one receipt per claim of the batch, matched by control number).
+    /// Throw `unavailable` when it is unknown whether the file arrived: the kernel then asks
+    /// `lookupSubmission` before it ever sends the batch again.
+    func submit(_ batch: ClaimBatch, settings: PluginJSON) async throws -> [SubmissionReceipt]
+    /// Whether the clearinghouse already has a batch (by its file name) — reconciliation before a resend.
+    func lookupSubmission(_ lookup: SubmissionLookup, settings: PluginJSON) async throws -> SubmissionLookupResult
     /// Claim status updates (277CA, 999, clearinghouse messages) after `cursor`.
     func statusUpdates(since cursor: String?, settings: PluginJSON) async throws -> StatusUpdatePage
     /// Remittance files (835 text) after `cursor`.

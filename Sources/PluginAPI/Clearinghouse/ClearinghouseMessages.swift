@@ -32,17 +32,78 @@ public struct Payer: Codable, Sendable, Hashable {
     }
 }
 
-/// One claim to upload.
-public struct ClaimSubmission: Codable, Sendable, Hashable {
-    /// The patient control number (CLM01), unique per practice; the receipt echoes it.
+/// One claim inside a batch file.
+public struct BatchClaim: Codable, Sendable, Hashable {
+    /// The patient control number (CLM01), unique per practice and never reused; receipts and
+    /// status updates name the claim by it.
     public var claimControlNumber: String
-    /// The claim as an 837P interchange.
-    public var x12: String
+    /// Ledgerline's claim id (`clm_…`); clearinghouses that echo a client id (Claim.MD's
+    /// `remote_claimid`) get this one.
+    public var claimID: String
+    /// The claim's total charge in cents.
+    public var totalCents: Int64
 
-    /// Creates a submission.
-    public init(claimControlNumber: String, x12: String) {
+    /// Creates a batch member.
+    public init(claimControlNumber: String, claimID: String, totalCents: Int64) {
         self.claimControlNumber = claimControlNumber
+        self.claimID = claimID
+        self.totalCents = totalCents
+    }
+}
+
+/// A batch of claims to upload as one file (Claim.MD takes up to 2,000 claims per file).
+///
+/// `batchID` and `fileName` are stable: a batch retried after a crash or an ambiguous answer
+/// carries the same ones, so the clearinghouse (or `lookupSubmission`) can tell it was seen.
+public struct ClaimBatch: Codable, Sendable, Hashable {
+    /// The kernel's id of the batch, stable across retries.
+    public var batchID: String
+    /// The file name to upload under (derived from `batchID`).
+    public var fileName: String
+    /// The 837P interchange holding every claim of the batch.
+    public var x12: String
+    /// The claims in the file, in file order.
+    public var claims: [BatchClaim]
+
+    /// Creates a batch.
+    public init(batchID: String, fileName: String, x12: String, claims: [BatchClaim]) {
+        self.batchID = batchID
+        self.fileName = fileName
         self.x12 = x12
+        self.claims = claims
+    }
+}
+
+/// "Did you already receive this batch?" — asked before resending one whose upload may or may not
+/// have happened (the server died mid-call, the answer was lost).
+public struct SubmissionLookup: Codable, Sendable, Hashable {
+    public var batchID: String
+    public var fileName: String
+    /// The day (YYYY-MM-DD, UTC) of the first upload attempt.
+    public var firstAttemptOn: String
+    /// The claims of the batch.
+    public var claimControlNumbers: [String]
+
+    /// Creates a lookup.
+    public init(batchID: String, fileName: String, firstAttemptOn: String, claimControlNumbers: [String]) {
+        self.batchID = batchID
+        self.fileName = fileName
+        self.firstAttemptOn = firstAttemptOn
+        self.claimControlNumbers = claimControlNumbers
+    }
+}
+
+/// What the clearinghouse knows of a batch.
+public struct SubmissionLookupResult: Codable, Sendable, Hashable {
+    /// `true` when the clearinghouse has the file: it must not be sent again.
+    public var found: Bool
+    /// Per-claim receipts, when the clearinghouse can give them (statuses follow by polling otherwise).
+    public var receipts: [SubmissionReceipt]
+
+    /// Creates a result.
+    public init(found: Bool, receipts: [SubmissionReceipt] = []) {
+        self.found = found
+        self.receipts = receipts
     }
 }
 
@@ -80,8 +141,12 @@ public struct CursorRequest: Codable, Sendable, Hashable {
 public struct ClaimStatusUpdate: Codable, Sendable, Hashable {
     /// The claim it is about.
     public var claimControlNumber: String
-    /// The clearinghouse's status word (`received`, `rejected`, `accepted`, `inProcess`).
+    /// Where the claim stands, as one of `ClaimStatusUpdate.statuses`: `received` (the payer
+    /// acknowledged it), `inProcess`, `needsReview` (rejected by the clearinghouse or the payer's
+    /// front end), `denied`, `paid`, or `info` (a message that changes nothing).
     public var status: String
+    /// The clearinghouse's id for the claim, when it gives one.
+    public var clearinghouseClaimID: String?
     /// The payer's claim number, once known.
     public var payerClaimNumber: String?
     /// What the clearinghouse or payer said.
@@ -91,15 +156,21 @@ public struct ClaimStatusUpdate: Codable, Sendable, Hashable {
 
     /// Creates an update.
     public init(
-        claimControlNumber: String, status: String, payerClaimNumber: String? = nil, message: String? = nil,
-        reportedAt: String? = nil
+        claimControlNumber: String, status: String, clearinghouseClaimID: String? = nil,
+        payerClaimNumber: String? = nil, message: String? = nil, reportedAt: String? = nil
     ) {
         self.claimControlNumber = claimControlNumber
         self.status = status
+        self.clearinghouseClaimID = clearinghouseClaimID
         self.payerClaimNumber = payerClaimNumber
         self.message = message
         self.reportedAt = reportedAt
     }
+}
+
+extension ClaimStatusUpdate {
+    /// The status words the kernel understands; anything else is kept as a message only.
+    public static let statuses: Set<String> = ["received", "inProcess", "needsReview", "denied", "paid", "info"]
 }
 
 /// A page of status updates and the cursor to ask from next.

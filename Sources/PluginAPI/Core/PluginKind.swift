@@ -10,7 +10,8 @@ public enum PluginKind: String, Codable, Sendable, CaseIterable {
     /// The methods of this kind's contract, besides `verify` and `ping` that every kind has.
     public var methods: [String] {
         switch self {
-        case .clearinghouse: ["payers", "submit", "statusUpdates", "remittances", "eligibility", "enrollment"]
+        case .clearinghouse:
+            ["payers", "submit", "lookupSubmission", "statusUpdates", "remittances", "eligibility", "enrollment"]
         case .paymentProcessor: ["charge", "refund"]
         case .notificationChannel: ["send"]
         }

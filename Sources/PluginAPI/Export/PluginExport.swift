@@ -171,8 +171,10 @@ final class PluginInstance: Sendable {
             let query = input == .null ? PayerQuery() : try input.decode(as: PayerQuery.self)
             return try encode(try await clearinghouse.payers(query, settings: settings))
         case ("submit", let clearinghouse as any Clearinghouse):
+            return try encode(try await clearinghouse.submit(input.decode(as: ClaimBatch.self), settings: settings))
+        case ("lookupSubmission", let clearinghouse as any Clearinghouse):
             return try encode(
-                try await clearinghouse.submit(input.decode(as: [ClaimSubmission].self), settings: settings))
+                try await clearinghouse.lookupSubmission(input.decode(as: SubmissionLookup.self), settings: settings))
         case ("statusUpdates", let clearinghouse as any Clearinghouse):
             let cursor = input == .null ? nil : try input.decode(as: CursorRequest.self).since
             return try encode(try await clearinghouse.statusUpdates(since: cursor, settings: settings))

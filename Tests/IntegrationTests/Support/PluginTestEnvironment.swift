@@ -16,6 +16,10 @@ final class PluginTestEnvironment: Sendable {
     static let twilioAccountSid = "AC" + String(repeating: "0123456789abcdef", count: 2)
     static let twilioAuthToken = "stand-in-auth-token-0001"
     static let secretKey = SecretBox.generateKeySpecification(keyID: "test1")
+    /// No hold before transmission, a status poll every second.
+    static let claimConfiguration = ClaimConfiguration(
+        submissionHold: .zero, statusPollInterval: .seconds(1), stuckAfter: .seconds(3600), batchSize: 2000,
+        usage: .test)
 
     private static let sharedTask = Task { try await PluginTestEnvironment.make() }
 
@@ -48,9 +52,11 @@ final class PluginTestEnvironment: Sendable {
                                      timeoutSeconds: 10),
         ], logger: base.logger)
         let runtime = PluginRuntime(plugins: plugins, secretBox: try SecretBox(specification: secretKey))
-        let environment = TestEnvironment(sharing: base, plugins: runtime)
+        let environment = TestEnvironment(sharing: base, plugins: runtime, claims: claimConfiguration)
         let worker = JobWorker(
-            database: base.database, handlers: LedgerlineServer.jobHandlers(runtime: runtime, logger: base.logger),
+            database: base.database,
+            handlers: LedgerlineServer.jobHandlers(runtime: runtime, database: base.database, claims: Self.claimConfiguration,
+                                                   logger: base.logger),
             configuration: JobWorkerConfiguration(workerID: "plugin-tests", concurrency: 4, leaseSeconds: 30,
                                                   idlePollSeconds: 0.1),
             logger: base.logger)
@@ -66,7 +72,8 @@ final class PluginTestEnvironment: Sendable {
             kept[name] = try runtime.plugins.plugin(named: name)
         }
         return TestEnvironment(sharing: environment,
-                               plugins: PluginRuntime(plugins: LoadedPlugins(kept), secretBox: runtime.secretBox))
+                               plugins: PluginRuntime(plugins: LoadedPlugins(kept), secretBox: runtime.secretBox),
+                               claims: Self.claimConfiguration)
     }
 
     /// Polls `notification.get` until the notification leaves `queued` (or `limit` passes).

@@ -41,14 +41,14 @@ final class TestEnvironment: Sendable {
     }
 
     /// Another front door to the same database, with plugins loaded (see `PluginTestEnvironment`).
-    init(sharing base: TestEnvironment, plugins: PluginRuntime) {
+    init(sharing base: TestEnvironment, plugins: PluginRuntime, claims: ClaimConfiguration = ClaimConfiguration()) {
         adminURL = base.adminURL
         ownerURL = base.ownerURL
         applicationURL = base.applicationURL
         logger = base.logger
         database = base.database
         admin = base.admin
-        services = Services(database: base.database, logger: base.logger, plugins: plugins)
+        services = Services(database: base.database, logger: base.logger, plugins: plugins, claims: claims)
         processor = LedgerlineAPI.processor(services: services, operatorKey: Self.operatorKey, limits: RPCLimits(),
                                             logger: base.logger)
     }
