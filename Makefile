@@ -17,14 +17,12 @@ build: deps
 	$(SWIFT) build
 
 ## make run: build and start the server on 127.0.0.1:$(PORT) with its own embedded PostgreSQL.
-##   It loads the email and SMS plugins and seals integration settings with a key kept in
-##   $(LEDGERLINE_DATA_DIR)/secret-key (both written by scripts/dev-config.sh on first run).
+##   It loads the email, SMS and Claim.MD plugins (Claim.MD pointed at a local stand-in, AccountKey
+##   demo-claimmd-key) and seals integration settings with a key kept in $(LEDGERLINE_DATA_DIR)/secret-key
+##   (both written by scripts/dev-config.sh on first run).
 run: build
-	@scripts/dev-config.sh "$(LEDGERLINE_DATA_DIR)" "$$($(SWIFT) build --show-bin-path)"
-	LEDGERLINE_OPERATOR_KEY="$(LEDGERLINE_OPERATOR_KEY)" LEDGERLINE_DATA_DIR="$(LEDGERLINE_DATA_DIR)" \
-		LEDGERLINE_PLUGINS="$(LEDGERLINE_DATA_DIR)/plugins.json" \
-		LEDGERLINE_SECRET_KEY="$$(cat "$(LEDGERLINE_DATA_DIR)/secret-key")" \
-		$$($(SWIFT) build --show-bin-path)/ledgerline serve --port $(PORT)
+	LEDGERLINE_OPERATOR_KEY="$(LEDGERLINE_OPERATOR_KEY)" \
+		scripts/run-dev.sh "$(LEDGERLINE_DATA_DIR)" "$$($(SWIFT) build --show-bin-path)" $(PORT)
 
 ## make test: build once, start a throwaway PostgreSQL, run every test, stop the cluster even on failure.
 test: deps

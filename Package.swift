@@ -26,6 +26,7 @@ let package = Package(
         // The shipped plugins: each a shared library the server loads by configuration, never links.
         .library(name: "LedgerlineEmailPlugin", type: .dynamic, targets: ["EmailPlugin"]),
         .library(name: "LedgerlineSMSPlugin", type: .dynamic, targets: ["SMSPlugin"]),
+        .library(name: "LedgerlineClaimMDPlugin", type: .dynamic, targets: ["ClaimMDPlugin"]),
         // Built from Plugins/Template to exercise the payment-processor contract; not loaded by default.
         .library(name: "LedgerlineExampleProcessorPlugin", type: .dynamic, targets: ["ExampleProcessorPlugin"]),
         // Test-only plugins, loaded by PluginTests from their built .so files; never linked by the server.
@@ -68,6 +69,8 @@ let package = Package(
         .target(name: "EmailPlugin", dependencies: ["PluginAPI", "CCurl"], path: "Plugins/Email/Sources",
                 swiftSettings: swiftSettings, linkerSettings: pluginLinkerSettings),
         .target(name: "SMSPlugin", dependencies: ["PluginAPI"], path: "Plugins/SMS/Sources",
+                swiftSettings: swiftSettings, linkerSettings: pluginLinkerSettings),
+        .target(name: "ClaimMDPlugin", dependencies: ["PluginAPI"], path: "Plugins/ClaimMD/Sources",
                 swiftSettings: swiftSettings, linkerSettings: pluginLinkerSettings),
         .target(name: "ExampleProcessorPlugin", dependencies: ["PluginAPI"], path: "Plugins/ExampleProcessor/Sources",
                 swiftSettings: swiftSettings, linkerSettings: pluginLinkerSettings),

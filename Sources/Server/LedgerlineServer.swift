@@ -51,7 +51,10 @@ public enum LedgerlineServer {
             logger: logger)
         let worker = JobWorker(database: database, handlers: jobHandlers(runtime: runtime, database: database,
                                                                 claims: claimConfiguration, logger: logger),
-                               configuration: JobWorkerConfiguration(concurrency: configuration.workerConcurrency),
+                               configuration: JobWorkerConfiguration(concurrency: configuration.workerConcurrency,
+                                                                     leaseSeconds: configuration.jobLeaseSeconds,
+                                                                     backoffBaseSeconds: configuration.jobRetryBaseSeconds,
+                                                                     backoffCapSeconds: 300),
                                logger: logger)
         let guardian = RoleGuard(database: database, logger: logger)
         let group = ServiceGroup(configuration: .init(

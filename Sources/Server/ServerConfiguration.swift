@@ -9,7 +9,9 @@ import SystemPackage
 /// `LEDGERLINE_CONFIG_FILE`): `LEDGERLINE_HOST`, `LEDGERLINE_PORT`, `DATABASE_URL`,
 /// `LEDGERLINE_DATA_DIR`, `LEDGERLINE_OPERATOR_KEY`, `LEDGERLINE_SECRET_KEY`, `LEDGERLINE_PLUGINS`,
 /// `LEDGERLINE_LOG_LEVEL`, `LEDGERLINE_MAX_BODY_BYTES`, `LEDGERLINE_MAX_BATCH`, `LEDGERLINE_DB_CONNECTIONS`,
-/// `LEDGERLINE_WORKER_CONCURRENCY`.
+/// `LEDGERLINE_WORKER_CONCURRENCY`, `LEDGERLINE_JOB_LEASE_SECONDS`, `LEDGERLINE_JOB_RETRY_BASE_SECONDS`; claim
+/// handling reads `LEDGERLINE_CLAIM_HOLD_SECONDS`, `LEDGERLINE_STATUS_POLL_SECONDS`,
+/// `LEDGERLINE_STUCK_CLAIM_HOURS`, `LEDGERLINE_CLAIM_BATCH_SIZE` and `LEDGERLINE_X12_USAGE` (see `ClaimConfiguration`).
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
@@ -24,6 +26,10 @@ public struct ServerConfiguration: Sendable {
     public var maximumBatchLength = 100
     public var databaseConnections = 20
     public var workerConcurrency = 4
+    /// How long a worker owns a job before another may take it over (its heartbeat renews it).
+    public var jobLeaseSeconds: Double = 30
+    /// The first retry delay of a failed job (doubling, with jitter, up to an hour).
+    public var jobRetryBaseSeconds: Double = 2
 
     /// Defaults only.
     public init() {}
@@ -56,6 +62,10 @@ public struct ServerConfiguration: Sendable {
                                                        default: configuration.databaseConnections)
         configuration.workerConcurrency = reader.int(forKey: "ledgerline.worker.concurrency",
                                                      default: configuration.workerConcurrency)
+        configuration.jobLeaseSeconds = max(1, reader.double(forKey: "ledgerline.job.lease.seconds",
+                                                             default: configuration.jobLeaseSeconds))
+        configuration.jobRetryBaseSeconds = max(0.05, reader.double(forKey: "ledgerline.job.retry.base.seconds",
+                                                                    default: configuration.jobRetryBaseSeconds))
         return configuration
     }
 }

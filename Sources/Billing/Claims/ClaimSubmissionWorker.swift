@@ -326,6 +326,12 @@ public struct ClaimStatusSync: Sendable {
                 dedupeKey: "stuck:\(claim.id)", practiceID: practiceID, now: now(), in: transaction)
             if raised {
                 logger.notice("claim stuck without acknowledgement", metadata: ["claim": "\(claim.id)"])
+                try await NotificationService(runtime: runtime).notifyPractice(
+                    .claimNeedsReview,
+                    values: ["patientControlNumber": claim.patientControlNumber, "payerName": claim.snapshot.payer.name,
+                             "amount": MoneyText.dollars(claim.totalCents),
+                             "reason": "no acknowledgement from the clearinghouse or the payer since it was sent; check it at the clearinghouse before resending"],
+                    practiceID: practiceID, in: transaction, now: now())
             }
         }
         try await Self.schedule(practiceID: practiceID, after: configuration.pollSeconds, in: transaction, now: now())
@@ -348,12 +354,20 @@ public struct ClaimStatusSync: Sendable {
                                             source: .clearinghouse, message: update.message),
                     practiceID: practiceID, clearinghouseClaimID: update.clearinghouseClaimID,
                     payerClaimNumber: update.payerClaimNumber, in: transaction)
-                if target == .needsReview {
-                    _ = try await claims.raiseAlert(
+                if target == .needsReview || target == .denied {
+                    let raised = try await claims.raiseAlert(
                         kind: "claimNeedsReview", claimID: claim.id,
-                        message: "Claim \(claim.patientControlNumber) needs review: \(update.message ?? "rejected")",
+                        message: "Claim \(claim.patientControlNumber) \(target == .denied ? "was denied" : "needs review"): \(update.message ?? "rejected")",
                         dedupeKey: "review:\(claim.id):\(claim.version)", practiceID: practiceID, now: now,
                         in: transaction)
+                    if raised {
+                        try await NotificationService(runtime: runtime).notifyPractice(
+                            target == .denied ? .claimDenied : .claimNeedsReview,
+                            values: ["patientControlNumber": claim.patientControlNumber,
+                                     "payerName": claim.snapshot.payer.name, "amount": MoneyText.dollars(claim.totalCents),
+                                     "reason": update.message ?? "no reason given"],
+                            practiceID: practiceID, in: transaction, now: now)
+                    }
                 }
                 claim.status = target
                 claim.version += 1
@@ -361,7 +375,8 @@ public struct ClaimStatusSync: Sendable {
                 byNumber[update.claimControlNumber] = claim
             } else if let message = update.message, !message.isEmpty, update.status == "info" {
                 try await claims.appendEvent(
-                    ClaimEventRecord(at: at, from: claim.status, to: claim.status, source: .clearinghouse, message: message),
+                    ClaimEventRecord(at: max(at, claim.updatedAt), from: claim.status, to: claim.status,
+                                     source: .clearinghouse, message: message),
                     to: claim.id, practiceID: practiceID, in: transaction)
             }
         }

@@ -201,6 +201,35 @@ public struct NotificationService: Sendable {
     }
 }
 
+// MARK: - Telling the practice
+
+extension NotificationService {
+    /// Emails the practice's owners and billers (`claimNeedsReview`, `claimDenied`) when the practice
+    /// has an email channel; does nothing otherwise (the alert record stands on its own).
+    /// - Returns: how many messages were queued.
+    @discardableResult
+    public func notifyPractice(_ template: NotificationTemplate, values: [String: String], practiceID: PracticeID,
+                               in transaction: Transaction, now: Date = Date()) async throws -> Int {
+        guard (try? await IntegrationService(runtime: runtime).resolve(.email, practiceID: practiceID,
+                                                                      in: transaction)) != nil else { return 0 }
+        var queued = 0
+        for role in [Role.owner, Role.biller] {
+            let members = try await MemberRepository().list(after: nil, limit: 50, includeInactive: false, role: role,
+                                                            in: transaction)
+            for member in members.items {
+                var context: [String: Any] = values
+                context["recipientFirstName"] = member.firstName
+                _ = try await enqueue(
+                    NotificationDraft(template: template, channel: .email, recipient: member.email,
+                                      recipientKind: "practice", message: Self.renderer.render(template, context)),
+                    practiceID: practiceID, requestedBy: nil, in: transaction, now: now)
+                queued += 1
+            }
+        }
+        return queued
+    }
+}
+
 // MARK: - Sending bills
 
 extension NotificationService {

@@ -17,6 +17,13 @@ final class TestEnvironment: Sendable {
     /// The environment, created on first use.
     static func shared() async throws -> TestEnvironment { try await sharedTask.value }
 
+    /// A database of its own, for tests that run workers or server processes against it (no other
+    /// test's worker takes its jobs), reached with `plugins` and `claims`.
+    static func isolated(plugins: PluginRuntime, claims: ClaimConfiguration) async throws -> TestEnvironment {
+        let fresh = try await make()
+        return TestEnvironment(sharing: fresh, plugins: plugins, claims: claims)
+    }
+
     let adminURL: DatabaseURL
     let ownerURL: DatabaseURL
     let applicationURL: DatabaseURL
