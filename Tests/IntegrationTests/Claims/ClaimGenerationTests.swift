@@ -108,6 +108,24 @@ import Testing
         #expect(after["result"]?["claim"]?["status"]?.stringValue == "notSubmitted")
     }
 
+    @Test func aPolicyOfAnotherClientIsNotFound() async throws {
+        let fixture = try await ClaimFixture.make(try await TestEnvironment.shared())
+        let other = try await fixture.billing.newClient(dateOfBirth: "1975-03-03", firstName: "Other")
+        let payers = try await fixture.practice.call("payer.list", ["query": "aetna", "limit": 1])
+        let payerID = try #require(payers["result"]?["items"]?.arrayValue.first?["id"]?.stringValue)
+        let policy = try await fixture.practice.call("policy.create", [
+            "clientId": .string(other), "payerId": .string(payerID), "order": "primary", "memberId": "Z999",
+            "relationshipToSubscriber": "self", "effectiveFrom": "2026-01-01",
+        ])
+        let otherPolicy = try #require(policy["result"]?["policy"]?["id"]?.stringValue, "\(policy.text)")
+        let bill = try await fixture.openBill([try await fixture.insuranceSession()])
+        let response = try await fixture.practice.call("claim.generate", ["billId": .string(bill),
+                                                                          "policyId": .string(otherPolicy)])
+        #expect(response.errorCode == -32004, "\(response.text)")
+        #expect(response.errorPointers == ["/policyId"])
+        #expect(try await claimCount(fixture.practice) == 0)
+    }
+
     @Test func patientControlNumbersAreUniqueAndNeverReused() async throws {
         let fixture = try await ClaimFixture.make(try await TestEnvironment.shared())
         var numbers: Set<String> = []

@@ -127,6 +127,11 @@ struct ClaimWorld: Sendable {
             "claim.submit", ["claimIds": [.string(id)], "idempotencyKey": .string("e2e-\(UUID().uuidString)")], key: owner)
         #expect(submitted["result"]?["items"]?.arrayValue.first?["status"]?.stringValue == "queued", "\(submitted.text)")
         #expect(submitted["result"]?["items"]?.arrayValue.first?["statusLabel"]?.stringValue == "Queued For Submission")
+        // Submitting it again (another request) changes nothing: it is already on its way.
+        let twice = try await world.server.call(
+            "claim.submit", ["claimIds": [.string(id)], "idempotencyKey": .string("e2e-again-\(UUID().uuidString)")],
+            key: owner)
+        #expect(twice["result"]?["items"]?.arrayValue.count == 1, "\(twice.text)")
 
         // Sent, then Received and In process as the stand-in's feed reports them.
         var reached: [String] = []
