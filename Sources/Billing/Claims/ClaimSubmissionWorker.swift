@@ -318,6 +318,31 @@ public struct ClaimStatusSync: Sendable {
             if page.updates.isEmpty || !advanced { break }
         }
         try await claims.storeStatusCursor(cursor, practiceID: practiceID, now: now(), in: transaction)
+        // Remittances (ERA 835) come from the same clearinghouse: posted once per payer and trace number.
+        var remittanceCursor = try await claims.remittanceCursor(in: transaction)
+        for _ in 0..<10 {
+            let page: RemittancePage
+            do {
+                page = try await resolved.plugin.remittances(since: remittanceCursor, settings: resolved.settings)
+            } catch {
+                logger.notice("remittances not read this time", metadata: ["error": "\(error)"])
+                break
+            }
+            for remittance in page.remittances {
+                do {
+                    _ = try await RemittanceService().importX12(
+                        remittance.x12, source: "clearinghouse", sourceID: remittance.remittanceID,
+                        practiceID: practiceID, memberID: nil, in: transaction, now: now())
+                } catch let error as DomainError where error.kind == .validation {
+                    logger.error("unreadable remittance from the clearinghouse",
+                                 metadata: ["remittance": "\(remittance.remittanceID)", "error": "\(error.message)"])
+                }
+            }
+            let advanced = page.cursor != nil && page.cursor != remittanceCursor
+            if let next = page.cursor { remittanceCursor = next }
+            if page.remittances.isEmpty || !advanced { break }
+        }
+        try await claims.storeRemittanceCursor(remittanceCursor, practiceID: practiceID, now: now(), in: transaction)
         let cutoff = now().addingTimeInterval(-configuration.stuckSeconds)
         for claim in try await claims.claimsSentBefore(cutoff, in: transaction) {
             let raised = try await claims.raiseAlert(

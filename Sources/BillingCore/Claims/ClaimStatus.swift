@@ -14,6 +14,20 @@ public struct ClaimBatchID: EntityID {
     public init(uuid: UUID) { self.uuid = uuid }
 }
 
+/// Identifies a remittance (one 835 payment): `era_…`.
+public struct RemittanceID: EntityID {
+    public static let prefix = "era"
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// Identifies one claim of a remittance: `erc_…`.
+public struct RemittanceClaimID: EntityID {
+    public static let prefix = "erc"
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
 /// Where a claim stands (ARCHITECTURE.md §5): machine values in camelCase, labels exactly the seed's.
 public enum ClaimStatus: String, Sendable, Codable, CaseIterable, Hashable {
     case notSubmitted, queued, sent, received, inProcess, paid, needsReview, denied, void

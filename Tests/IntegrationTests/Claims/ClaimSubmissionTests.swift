@@ -156,6 +156,19 @@ struct ClaimWorld: Sendable {
         #expect(final["result"]?["claim"]?["statusLabel"]?.stringValue == "In process")
         #expect(final["result"]?["claim"]?["clearinghouseClaimId"]?.stringValue?.isEmpty == false)
 
+        // The payer pays: the ERA comes back through the clearinghouse's remittance feed and is posted.
+        try await world.standIn.pay([number])
+        var paid: JSONValue = .null
+        let paidBy = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < paidBy {
+            paid = try await world.server.call("claim.get", ["id": .string(id)], key: owner)
+            if paid["result"]?["claim"]?["status"]?.stringValue == "paid" { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(paid["result"]?["claim"]?["statusLabel"]?.stringValue == "Paid", "\(paid.text)")
+        let billed = try await world.server.call("bill.get", ["id": .string(bill)], key: owner)
+        #expect(billed["result"]?["bill"]?["insurancePendingCents"]?.int64Value == 0, "\(billed.text)")
+
         // The stand-in received the claim once, in a file that pyx12 accepts.
         let received = try await world.standIn.received()
         #expect(received.pcns[number] == 1)

@@ -423,6 +423,23 @@ public struct ClaimRepository: Sendable {
             """)
     }
 
+    /// The practice's remittance (ERA) cursor.
+    public func remittanceCursor(in transaction: Transaction) async throws -> String? {
+        try await transaction.firstRow("select remittance_cursor from clearinghouse_cursors")?.decode(String?.self)
+    }
+
+    /// Stores the remittance cursor after a poll.
+    public func storeRemittanceCursor(_ cursor: String?, practiceID: PracticeID, now: Date, in transaction: Transaction)
+        async throws
+    {
+        try await transaction.query("""
+            insert into clearinghouse_cursors (practice_id, remittance_cursor, updated_at)
+            values (\(practiceID.uuid), \(cursor), \(now))
+            on conflict (practice_id) do update set remittance_cursor = coalesce(excluded.remittance_cursor,
+                clearinghouse_cursors.remittance_cursor), updated_at = excluded.updated_at
+            """)
+    }
+
     // MARK: - Alerts
 
     /// Claims sent before `cutoff` that no report has moved since (stuck without acknowledgement).

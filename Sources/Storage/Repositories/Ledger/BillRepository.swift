@@ -118,7 +118,8 @@ public struct BillRepository: Sendable {
         }
     }
 
-    /// Derived balances for bills, from lines, allocations and adjustments.
+    /// Derived balances for bills, from lines, allocations, adjustments, insurance payments and
+    /// responsibility transfers (all immutable rows).
     public func balances(of ids: [BillID], in transaction: Transaction) async throws -> [BillID: BillBalance] {
         guard !ids.isEmpty else { return [:] }
         let uuids = ids.map(\.uuid)
@@ -140,6 +141,20 @@ public struct BillRepository: Sendable {
             """) {
             let reader = RowReader(row)
             result[try reader.id(BillID.self, "bill_id")]?.allocatedCents = try reader.int64("allocated")
+        }
+        for row in try await transaction.rows("""
+            select bill_id, sum(amount_cents)::bigint as paid from insurance_payments where bill_id = any(\(uuids))
+            group by bill_id
+            """) {
+            let reader = RowReader(row)
+            result[try reader.id(BillID.self, "bill_id")]?.insurancePaidCents = try reader.int64("paid")
+        }
+        for row in try await transaction.rows("""
+            select bill_id, sum(amount_cents)::bigint as moved from responsibility_transfers
+            where bill_id = any(\(uuids)) group by bill_id
+            """) {
+            let reader = RowReader(row)
+            result[try reader.id(BillID.self, "bill_id")]?.transferredToClientCents = try reader.int64("moved")
         }
         for row in try await transaction.rows("""
             select bill_id, responsibility, sum(amount_cents)::bigint as adjusted from adjustments
