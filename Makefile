@@ -6,7 +6,7 @@ LEDGERLINE_DATA_DIR ?= $(CURDIR)/.ledgerline
 # The test cluster's socket path must stay short (Unix sockets allow ~107 bytes).
 TEST_DB_DIR ?= /tmp/llt-$(shell echo "$(CURDIR)" | md5sum | cut -c1-10)
 
-.PHONY: all deps build run test unit-test bench bench-x12 lint clean
+.PHONY: all deps build run test unit-test bench bench-x12 bench-claims lint clean
 
 all: build
 
@@ -40,6 +40,10 @@ bench:
 bench-x12:
 	$(SWIFT) build -c release --scratch-path .build-release --product x12-bench
 	.build-release/release/x12-bench 10000 5
+
+## make bench-claims: the month-end batch (CLAIMS, default 10,000) to the Claim.MD stand-in and back, release build.
+bench-claims:
+	SWIFT="$(SWIFT)" Benchmarks/claims/run.sh
 
 lint:
 	$(SWIFT) format lint --recursive Sources Tests Plugins || true

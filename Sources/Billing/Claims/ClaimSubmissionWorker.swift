@@ -297,6 +297,9 @@ public struct ClaimStatusSync: Sendable {
         async throws
     {
         let practiceID = job.practiceID
+        // One poll chain per practice: a second chain (a submission asks for an early poll) ends here
+        // while another poll runs, instead of reading the same cursor and locking the same claims.
+        guard try await claims.trySyncLock(practiceID: practiceID, in: transaction) else { return }
         let resolved: (plugin: LoadedPlugin, settings: PluginJSON)
         do {
             resolved = try await IntegrationService(runtime: runtime).resolve(.clearinghouse, practiceID: practiceID,
@@ -310,7 +313,11 @@ public struct ClaimStatusSync: Sendable {
             do {
                 page = try await resolved.plugin.statusUpdates(since: cursor, settings: resolved.settings)
             } catch {
-                throw DomainError.plugin(error)
+                // Claim.MD unreachable or refusing: try again at the next poll; polling never stops.
+                logger.notice("status feed not read this time", metadata: ["error": "\(error)"])
+                try await Self.schedule(practiceID: practiceID, after: configuration.pollSeconds, in: transaction,
+                                        now: now())
+                return
             }
             try await apply(page.updates, practiceID: practiceID, in: transaction, now: now())
             let advanced = page.cursor != nil && page.cursor != cursor

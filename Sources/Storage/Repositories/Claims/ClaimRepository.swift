@@ -403,6 +403,15 @@ public struct ClaimRepository: Sendable {
             """)
     }
 
+    /// Takes the practice's status-sync lock for the rest of the transaction; `false` when another
+    /// poll holds it.
+    public func trySyncLock(practiceID: PracticeID, in transaction: Transaction) async throws -> Bool {
+        let key = "claims.sync:\(practiceID.uuid.uuidString)"
+        guard let row = try await transaction.firstRow(
+            "select pg_try_advisory_xact_lock(hashtextextended(\(key), 0))") else { return false }
+        return try row.decode(Bool.self)
+    }
+
     // MARK: - Cursors
 
     /// The practice's clearinghouse status cursor.
