@@ -37,6 +37,26 @@ enum RemittanceMethods {
                                     unmatched: views.flatMap { $0.claims.filter { $0.claimId == nil } })
             },
             LedgerlineMethod(
+                "ack.import",
+                summary: "Import a payer acknowledgement (277CA): accepted claims (A1/A2) become Received, rejected ones (A3/A4/A6/A7/A8) Needs Review with the payer's reason; every claim's answer is kept on its timeline.",
+                params: .object([
+                    "x12": .string(minLength: 10, maxLength: 5_000_000), "idempotencyKey?": Schemas.idempotencyKey,
+                ]),
+                result: .object(["claims": .array(.object([
+                    "patientControlNumber": .string(), "claimId?": Schemas.id(ClaimID.self).orNull,
+                    "outcome": .enumeration(["accepted", "rejected", "undetermined"]),
+                    "status?": Schema.enumeration(ClaimStatus.self).orNull, "message": .string(maxLength: nil),
+                ], title: "AcknowledgedClaim"), maxItems: nil)]),
+                errors: updateErrors, policy: writers
+            ) { (params: ImportParams, context) in
+                let results = try await AcknowledgmentService().importX12(
+                    params.x12, practiceID: try context.practiceID, in: context.transaction)
+                return ["claims": results.map {
+                    AckView(patientControlNumber: $0.patientControlNumber, claimId: $0.claimID, outcome: $0.outcome,
+                            status: $0.status, message: $0.message)
+                }]
+            },
+            LedgerlineMethod(
                 "era.unmatched",
                 summary: "Claims of imported remittances that match no claim of the practice (by patient control number), newest first.",
                 params: .object(["limit?": Schemas.limit]),
@@ -47,6 +67,14 @@ enum RemittanceMethods {
                 return ["items": rows.map(RemittanceView.ClaimView.init)]
             },
         ]
+    }
+
+    struct AckView: Encodable, Sendable {
+        let patientControlNumber: String
+        let claimId: ClaimID?
+        let outcome: String
+        let status: ClaimStatus?
+        let message: String
     }
 
     struct ImportResult: Encodable, Sendable {
