@@ -6,7 +6,7 @@ LEDGERLINE_DATA_DIR ?= $(CURDIR)/.ledgerline
 # The test cluster's socket path must stay short (Unix sockets allow ~107 bytes).
 TEST_DB_DIR ?= /tmp/llt-$(shell echo "$(CURDIR)" | md5sum | cut -c1-10)
 
-.PHONY: all deps build run test unit-test bench bench-x12 bench-claims lint clean
+.PHONY: all deps build run test unit-test bench bench-x12 bench-835 bench-claims lint clean
 
 all: build
 
@@ -35,11 +35,17 @@ bench:
 	$(SWIFT) build -c release --scratch-path .build-release --product ledgerline
 	SWIFT="$(SWIFT)" Benchmarks/rpc/run.sh
 	$(MAKE) bench-x12
+	$(MAKE) bench-835
 
 ## make bench-x12: 837P generation speed (claims/s) for 10,000 claims, release build.
 bench-x12:
 	$(SWIFT) build -c release --scratch-path .build-release --product x12-bench
 	.build-release/release/x12-bench 10000 5
+
+## make bench-835: 835 read + balance throughput (MB/s) of Reader835 beside edi-835-parser and pyx12 on the
+##   same ~12 MB file (venv in .venv-bench, release build); writes bench-results/x12-read.json.
+bench-835:
+	SWIFT="$(SWIFT)" Benchmarks/x12-read/run.sh
 
 ## make bench-claims: the month-end batch (CLAIMS, default 10,000) to the Claim.MD stand-in and back, release build.
 bench-claims:

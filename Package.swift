@@ -48,7 +48,15 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
-        .target(name: "BillingCore", resources: [.copy("Resources/icd10cm-2026-billable.tsv")], swiftSettings: swiftSettings),
+        .target(
+            name: "BillingCore",
+            resources: [
+                .copy("Resources/icd10cm-2026-billable.tsv"),
+                .copy("Resources/carc.tsv"),
+                .copy("Resources/rarc.tsv"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "JSONRPC", swiftSettings: swiftSettings),
         .target(name: "X12", dependencies: ["BillingCore"], swiftSettings: swiftSettings),
         .target(name: "CPluginABI"),
@@ -133,6 +141,8 @@ let package = Package(
         ),
         .executableTarget(name: "x12-bench", dependencies: ["X12", "BillingCore"], path: "Benchmarks/x12",
                           swiftSettings: swiftSettings),
+        .executableTarget(name: "x12-read-bench", dependencies: ["X12"], path: "Benchmarks/x12-read",
+                          exclude: ["peers835.py", "run.sh"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingCoreTests", dependencies: ["BillingCore"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
         // Storage only for ChildProcess, to run pyx12 on the files the writer produces.

@@ -143,9 +143,26 @@ public final class ClaimMDStandIn: Sendable {
     /// - Throws: ``Failure`` when the admin endpoint does not answer.
     @discardableResult
     public func pay(_ pcns: [String]? = nil) async throws -> [String] {
-        struct Request: Encodable { let pcns: [String]? }
+        try await adjudicate(pcns, allowedPercent: 100, patientResponsibility: nil)
+    }
+
+    /// Adjudicates in-process claims in one ERA per payer: the payer allows `allowedPercent` of each
+    /// line (CO-45 writes off the rest) and leaves `patientResponsibility` (e.g. "25.00", PR group with
+    /// CARC `prReason`) to the patient; or, with `deny` (a CARC), denies them (CLP02 4, nothing paid).
+    /// - Returns: the patient control numbers adjudicated.
+    public func adjudicate(_ pcns: [String]?, allowedPercent: Int = 100, patientResponsibility: String? = nil,
+                           prReason: String = "3", deny: String? = nil) async throws -> [String] {
+        struct Request: Encodable {
+            let pcns: [String]?
+            let allowedPercent: Int
+            let patientResponsibility: String?
+            let prReason: String
+            let deny: String?
+        }
         struct Answer: Decodable { let paid: [String] }
-        let body = try JSONEncoder().encode(Request(pcns: pcns))
+        let body = try JSONEncoder().encode(Request(pcns: pcns, allowedPercent: allowedPercent,
+                                                    patientResponsibility: patientResponsibility, prReason: prReason,
+                                                    deny: deny))
         return try await decode(Answer.self, from: admin("POST", "/_admin/pay", body: body)).paid
     }
 
@@ -348,8 +365,10 @@ public struct StandInClaim: Decodable, Sendable, Hashable {
         case payerRejected = "payer_rejected"
         /// Pended by the payer ("Claim pended for adjudication - in process").
         case inProcess = "in_process"
-        /// Paid in full by an ERA.
+        /// Paid by an ERA.
         case paid
+        /// Denied by an ERA.
+        case denied
     }
 
     /// The AccountKey it was uploaded with, masked.
@@ -380,6 +399,10 @@ public struct StandInClaim: Decodable, Sendable, Hashable {
     public let senderICN: String
     /// The ERA that paid it, or "".
     public let eraID: String
+    /// CLM05-3: `1` original, `7` replacement, `8` void.
+    public let frequency: String
+    /// The 2300 REF*F8 value (the payer's claim number a replacement or void refers to), or "".
+    public let originalReference: String
 
     enum CodingKeys: String, CodingKey {
         case accountKey
@@ -396,5 +419,7 @@ public struct StandInClaim: Decodable, Sendable, Hashable {
         case fileName = "filename"
         case senderICN = "sender_icn"
         case eraID = "eraid"
+        case frequency
+        case originalReference = "original_ref"
     }
 }

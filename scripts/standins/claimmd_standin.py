@@ -48,7 +48,11 @@ Admin endpoints for tests (not part of Claim.MD):
   GET  /_admin/requests[?accountKey=K]  request times (epoch seconds) per endpoint (per masked key
                                         without the filter)
   POST /_admin/advance                  every pending timed step happens now
-  POST /_admin/pay                      JSON {"pcns": [...]} optional: pays in-process claims (ERA)
+  POST /_admin/pay                      JSON {"pcns": [...]} optional: pays in-process claims (ERA);
+                                        optional "allowedPercent" (default 100: CO-45 writes off the
+                                        rest), "patientResponsibility" (dollars per claim, PR group,
+                                        "prReason" CARC, default 3 = copay) or "deny" (a CARC: CLP02 4,
+                                        nothing paid, the charge adjusted CO with that reason)
   POST /_admin/faults                   JSON {"endpoint": "upload"|…|"*", "mode": "503"|"timeout"|
                                         "drop"|"slow", "count": N | "probability": p,
                                         "delaySeconds": s}
@@ -477,6 +481,8 @@ def claims_in(transaction, component):
                 billing["taxid"] = element_at(segment, 2)
             elif claim is not None and qualifier == "D9" and line is None and not claim["claim_loops"]:
                 claim["remote_claimid"] = element_at(segment, 2)
+            elif claim is not None and qualifier == "F8" and line is None and not claim["claim_loops"]:
+                claim["original_ref"] = element_at(segment, 2)
         elif tag == "CLM":
             finish()
             facility = element_at(segment, 5).split(component)
@@ -495,6 +501,7 @@ def claims_in(transaction, component):
                 "pat_last": patient.get("last") or subscriber.get("last", ""),
                 "pat_first": patient.get("first") or subscriber.get("first", ""),
                 "remote_claimid": "",
+                "original_ref": "",
                 "fdos": "",
                 "diagnoses": [],
                 "lines": [],
@@ -769,8 +776,9 @@ class State:
             start = (page - 1) * UPLOADLIST_PAGE_SIZE
             return Node("result", children=[Node("file", file) for file in files[start:start + UPLOADLIST_PAGE_SIZE]])
 
-    def pay(self, pcns, moment):
-        """Pays in-process claims in full (all, or those whose PCN is listed): one ERA per account, payer and NPI."""
+    def pay(self, pcns, moment, adjudication=None):
+        """Pays in-process claims (all, or those whose PCN is listed): one ERA per account, payer and NPI.
+        `adjudication` (see the module docstring) shapes what the payer allows, leaves to the patient or denies."""
         with self.lock:
             paid, skipped = [], []
             wanted = set(pcns) if pcns is not None else None
@@ -785,10 +793,12 @@ class State:
                         continue
                     groups.setdefault((claim["payerid"], claim["bill_npi"]), []).append(claim)
                 for (payerid, npi), claims in groups.items():
+                    for claim in claims:
+                        claim["adjudication"] = adjudicate(claim, adjudication or {})
                     era = build_era(self.next_id("eraid"), self.next_id("check"), account, payerid, npi, claims, moment)
                     account.eras.append(era)
                     for claim in claims:
-                        claim["stage"] = "paid"
+                        claim["stage"] = "denied" if (adjudication or {}).get("deny") else "paid"
                         claim["eraid"] = era["eraid"]
                         paid.append(claim["pcn"])
             return {"paid": paid, "skipped": skipped}
@@ -829,12 +839,39 @@ def claim_node(claim, entry, with_response_fields):
 # --- ERA (835) --------------------------------------------------------------------------------------------
 
 
+def adjudicate(claim, options):
+    """What the payer decides for one claim: per line (charge, paid, [(group, reason, amount)]) and totals."""
+    lines = [line for line in claim["lines"] if line["charge"] is not None]
+    deny = str(options.get("deny") or "")
+    percent = Decimal(str(options.get("allowedPercent", 100)))
+    responsibility = Decimal(str(options.get("patientResponsibility", "0")))
+    pr_reason = str(options.get("prReason") or "3")
+    decided = []
+    for line in lines:
+        charge = line["charge"]
+        if deny:
+            decided.append((line, Decimal("0.00"), [("CO", deny, charge)]))
+            continue
+        allowed = (charge * percent / 100).quantize(Decimal("0.01"))
+        patient = min(responsibility, allowed)
+        responsibility -= patient
+        adjustments = []
+        if charge - allowed > 0:
+            adjustments.append(("CO", "45", charge - allowed))
+        if patient > 0:
+            adjustments.append(("PR", pr_reason, patient))
+        decided.append((line, allowed - patient, adjustments))
+    paid = sum((item[1] for item in decided), Decimal("0.00"))
+    patient_total = sum((amount for item in decided for group, _, amount in item[2] if group == "PR"), Decimal("0.00"))
+    return {"status": "4" if deny else "1", "paid": paid, "patient": patient_total, "lines": decided}
+
+
 def build_era(eraid, check_number, account, payerid, npi, claims, moment):
     payer = PAYER_BY_ID.get(payerid)
     payer_name = payer[1] if payer else claims[0]["payer_name"]
     stamp = datetime.fromtimestamp(moment, timezone.utc)
     date = stamp.strftime("%Y%m%d")
-    total = sum(Decimal(claim["total_charge"]) for claim in claims)
+    total = sum(claim["adjudication"]["paid"] for claim in claims)
     era = {
         "eraid": eraid,
         "check_number": "EFT" + check_number,
@@ -888,23 +925,25 @@ def render_835(era, date, hhmm):
         body.append(["REF", "TJ", re.sub(r"[^0-9A-Za-z]", "", era["prov_taxid"])])
     body.append(["LX", "1"])
     for claim in era["claims"]:
-        body.append(["CLP", x12_text(claim["pcn"], 38), "1", claim["total_charge"], claim["total_charge"], "",
+        decided = claim["adjudication"]
+        body.append(["CLP", x12_text(claim["pcn"], 38), decided["status"], claim["total_charge"], money(decided["paid"]),
+                     money(decided["patient"]) if decided["patient"] else "",
                      era_filing_code(claim["filing"]), claim["sender_icn"], x12_text(claim["place_of_service"]) or "11",
                      x12_text(claim["frequency"]) or "1"])
         body.append(["NM1", "QC", "1", x12_text(claim["pat_last"], 60) or "UNKNOWN", x12_text(claim["pat_first"], 35),
                      "", "", "", "MI", x12_text(claim["ins_number"], 80)])
         if claim["fdos"]:
             body.append(["DTM", "232", claim["fdos"]])
-        for line in claim["lines"]:
-            if line["charge"] is None:
-                continue
+        for line, line_paid, adjustments in decided["lines"]:
             procedure = [x12_text(part) for part in re.split(r"[:>^|]", line["procedure"]) if part.strip()]
             if procedure and procedure[0] not in ("HC", "ER", "IV", "WK"):
                 procedure.insert(0, "HC")
-            amount = money(line["charge"])
-            body.append(["SVC", ":".join(procedure or ["HC", "99499"]), amount, amount, "", line["units"]])
+            body.append(["SVC", ":".join(procedure or ["HC", "99499"]), money(line["charge"]), money(line_paid), "",
+                         line["units"]])
             if line["date"]:
                 body.append(["DTM", "472", line["date"]])
+            for group, reason, amount in adjustments:
+                body.append(["CAS", group, reason, money(amount)])
     segments.append(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "CLAIMMD".ljust(15), "ZZ",
                      x12_text(era["prov_npi"]).ljust(15)[:15], date[2:], hhmm, "^", "00501", control, "0", "P", ":"])
     segments.append(["GS", "HP", "CLAIMMD", x12_text(era["prov_npi"]) or "PROVIDER", date, hhmm, str(int(control)), "X",
@@ -928,22 +967,22 @@ def era_data_node(era):
                                             "payerid", "payer_name", "prov_name", "prov_npi", "prov_taxid")}
     claims = []
     for claim in era["claims"]:
+        decided = claim["adjudication"]
         charges = []
-        for line in claim["lines"]:
-            if line["charge"] is None:
-                continue
+        for line, line_paid, adjustments in decided["lines"]:
             parts = re.split(r"[:>^|]", line["procedure"])
             if parts and parts[0] in ("HC", "ER", "IV", "WK"):
                 parts = parts[1:]
-            amount = money(line["charge"])
+            written_off = sum((amount for group, _, amount in adjustments if group != "PR"), Decimal("0.00"))
             charge = {"proc_code": parts[0] if parts else "", "units": line["units"], "from_dos": line["date"],
-                      "thru_dos": line["date"], "charge": amount, "allowed": amount, "paid": amount}
+                      "thru_dos": line["date"], "charge": money(line["charge"]),
+                      "allowed": money(line["charge"] - written_off), "paid": money(line_paid)}
             for index, modifier in enumerate(parts[1:5], start=1):
                 charge["mod%d" % index] = modifier
             charges.append(Node("charge", charge))
         claims.append(Node("claim", {
-            "pcn": claim["pcn"], "status_code": "1", "total_charge": claim["total_charge"],
-            "total_paid": claim["total_charge"], "patient_responsibility": "0.00", "payer_icn": claim["sender_icn"],
+            "pcn": claim["pcn"], "status_code": decided["status"], "total_charge": claim["total_charge"],
+            "total_paid": money(decided["paid"]), "patient_responsibility": money(decided["patient"]), "payer_icn": claim["sender_icn"],
             "filing_code": claim["filing"], "frequency_code": claim["frequency"], "from_dos": claim["fdos"],
             "place_of_service": claim["place_of_service"], "ins_number": claim["ins_number"],
             "prov_npi": claim["bill_npi"], "pat_name_l": claim["pat_last"], "pat_name_f": claim["pat_first"],
@@ -1082,7 +1121,9 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/_admin/pay":
             state.fire_due(moment)
             pcns = payload.get("pcns") if isinstance(payload, dict) else None
-            self.send_admin(200, state.pay(pcns, moment))
+            options = {key: payload[key] for key in ("allowedPercent", "patientResponsibility", "prReason", "deny")
+                       if isinstance(payload, dict) and key in payload}
+            self.send_admin(200, state.pay(pcns, moment, options))
         elif path == "/_admin/faults":
             fault = parse_fault(payload)
             if isinstance(fault, str):
@@ -1260,7 +1301,7 @@ def admin_received(state, key):
 def admin_claims(state, key):
     with state.lock:
         names = ("claimmd_id", "pcn", "status", "stage", "payerid", "ins_number", "bill_npi", "total_charge",
-                 "remote_claimid", "fileid", "filename", "sender_icn")
+                 "remote_claimid", "fileid", "filename", "sender_icn", "frequency", "original_ref")
         claims = []
         for account in state.accounts.values():
             if key and account.key != key:

@@ -33,6 +33,18 @@ enum ClaimMethods {
     }
 
     struct PendingParams: Decodable, Sendable { let limit: Int? }
+
+    struct ResubmitParams: Decodable, Sendable {
+        let id: ClaimID
+        let idempotencyKey: String?
+    }
+
+    struct CorrectParams: Decodable, Sendable {
+        let id: ClaimID
+        let payerClaimNumber: String?
+        let submit: Bool?
+        let idempotencyKey: String?
+    }
     struct AlertParams: Decodable, Sendable {
         let includeResolved: Bool?
         let limit: Int?
@@ -133,6 +145,66 @@ enum ClaimMethods {
                 return ["items": claims.map { StatusView(id: $0.id, status: $0.status, statusLabel: $0.status.label) }]
             },
             LedgerlineMethod(
+                "claim.resubmit",
+                summary: "Resubmit a claim the clearinghouse or the payer's front end rejected (Needs Review, never adjudicated): it is rebuilt from the current records — fix what the rejection named first — under the same patient control number and queued again.",
+                params: .object(["id": Schemas.id(ClaimID.self), "idempotencyKey?": Schemas.idempotencyKey]),
+                result: .object(["claim": ClaimView.schema]), errors: claimErrors, policy: writers
+            ) { (params: ResubmitParams, context) in
+                let practiceID = try context.practiceID
+                _ = try await ClaimService().claim(params.id, in: context.transaction)
+                _ = try await IntegrationService(runtime: context.services.plugins).resolve(
+                    .clearinghouse, practiceID: practiceID, in: context.transaction)
+                let details = try await ClaimCorrectionService().resubmit(
+                    params.id, hold: context.services.claims.submissionHold, practiceID: practiceID,
+                    memberID: context.principal?.memberID, in: context.transaction)
+                context.record(details.claim.id)
+                return ["claim": ClaimView(details)]
+            },
+            LedgerlineMethod(
+                "claim.correct",
+                summary: "Send a corrected claim (frequency 7) for a claim the payer has adjudicated or is processing: a new claim built from the current records, carrying the payer's claim number, takes over the original's sessions; queued at once unless submit is false.",
+                params: .object([
+                    "id": Schemas.id(ClaimID.self), "payerClaimNumber?": Schema.string(minLength: 1, maxLength: 50).orNull,
+                    "submit?": .boolean(), "idempotencyKey?": Schemas.idempotencyKey,
+                ]),
+                result: .object(["claim": ClaimView.schema]), errors: claimErrors, policy: writers
+            ) { (params: CorrectParams, context) in
+                let practiceID = try context.practiceID
+                _ = try await ClaimService().claim(params.id, in: context.transaction)
+                if params.submit ?? true {
+                    _ = try await IntegrationService(runtime: context.services.plugins).resolve(
+                        .clearinghouse, practiceID: practiceID, in: context.transaction)
+                }
+                let details = try await ClaimCorrectionService().correct(
+                    params.id, payerClaimNumber: params.payerClaimNumber, submit: params.submit ?? true,
+                    hold: context.services.claims.submissionHold, practiceID: practiceID,
+                    memberID: context.principal?.memberID, in: context.transaction)
+                context.record(details.claim.id)
+                return ["claim": ClaimView(details)]
+            },
+            LedgerlineMethod(
+                "claim.void",
+                summary: "Void a claim. One the payer never had (Not Submitted, or rejected before adjudication) becomes Void; one the payer has gets a void claim (frequency 8 with the payer's claim number), queued unless submit is false. Either way the sessions can be claimed again.",
+                params: .object([
+                    "id": Schemas.id(ClaimID.self), "payerClaimNumber?": Schema.string(minLength: 1, maxLength: 50).orNull,
+                    "submit?": .boolean(), "idempotencyKey?": Schemas.idempotencyKey,
+                ]),
+                result: .object(["claim": ClaimView.schema]), errors: claimErrors, policy: writers
+            ) { (params: CorrectParams, context) in
+                let practiceID = try context.practiceID
+                let current = try await ClaimService().claim(params.id, in: context.transaction).claim
+                if params.submit ?? true, ![.notSubmitted, .needsReview].contains(current.status) {
+                    _ = try await IntegrationService(runtime: context.services.plugins).resolve(
+                        .clearinghouse, practiceID: practiceID, in: context.transaction)
+                }
+                let details = try await ClaimCorrectionService().void(
+                    params.id, payerClaimNumber: params.payerClaimNumber, submit: params.submit ?? true,
+                    hold: context.services.claims.submissionHold, practiceID: practiceID,
+                    memberID: context.principal?.memberID, in: context.transaction)
+                context.record(details.claim.id)
+                return ["claim": ClaimView(details)]
+            },
+            LedgerlineMethod(
                 "alert.list",
                 summary: "The practice's alerts, newest first: claims stuck without acknowledgement, files the clearinghouse refused, claims needing review.",
                 params: .object(["includeResolved?": .boolean(), "limit?": Schemas.limit]),
@@ -192,6 +264,8 @@ struct ClaimView: Encodable, Sendable {
     let payerName: String
     let clearinghousePayerId: String
     let frequencyCode: String
+    let originalClaimId: ClaimID?
+    let payerSequence: String
     let totalCents: Int64
     let firstDateOfService: CalendarDate
     let sessionIds: [SessionID]
@@ -237,6 +311,8 @@ struct ClaimView: Encodable, Sendable {
         payerName = claim.snapshot.payer.name
         clearinghousePayerId = claim.snapshot.payer.payerID
         frequencyCode = claim.frequencyCode
+        originalClaimId = claim.originalClaimID
+        payerSequence = claim.payerSequence
         totalCents = claim.totalCents
         firstDateOfService = claim.firstDateOfService
         sessionIds = claim.sessionIDs
@@ -261,7 +337,8 @@ struct ClaimView: Encodable, Sendable {
         "status": .enumeration(ClaimStatus.self), "statusLabel": .string(), "statusMessage?": Schema.string().orNull,
         "clientId": Schemas.id(ClientID.self), "billId": Schemas.id(BillID.self), "policyId": Schemas.id(PolicyID.self),
         "payerId": Schemas.id(PayerID.self), "payerName": .string(), "clearinghousePayerId": .string(),
-        "frequencyCode": .enumeration(["1", "7", "8"]), "totalCents": Schemas.cents, "firstDateOfService": Schemas.date,
+        "frequencyCode": .enumeration(["1", "7", "8"]), "originalClaimId?": Schemas.id(ClaimID.self).orNull,
+        "payerSequence": .enumeration(["primary", "secondary", "tertiary"]), "totalCents": Schemas.cents, "firstDateOfService": Schemas.date,
         "sessionIds": .array(Schemas.id(SessionID.self), maxItems: nil), "diagnosisCodes": .array(.string(), maxItems: 12),
         "lines": .array(.object([
             "procedureCode": .string(), "modifiers": .array(.string(), maxItems: 4), "units": .integer(minimum: 1),

@@ -16,6 +16,36 @@ enum RemittanceMethods {
 
     struct UnmatchedParams: Decodable, Sendable { let limit: Int? }
 
+    struct AssignParams: Decodable, Sendable {
+        let remittanceClaimId: RemittanceClaimID
+        let claimId: ClaimID
+        let idempotencyKey: String?
+    }
+
+    struct RecordParams: Decodable, Sendable {
+        struct ClaimShare: Decodable, Sendable {
+            let claimId: ClaimID
+            let paidCents: Int64
+            let adjustments: [Adjudication.Adjustment]?
+            let remarkCodes: [String]?
+            let payerClaimNumber: String?
+            let denied: Bool?
+        }
+
+        let checkNumber: String
+        let amountCents: Int64
+        let receivedOn: CalendarDate
+        let method: String?
+        let payerName: String?
+        let claims: [ClaimShare]
+        let idempotencyKey: String?
+    }
+
+    static let adjustmentSchema = Schema.object([
+        "group": .enumeration(["CO", "PR", "OA", "PI"]), "reason": .string(minLength: 1, maxLength: 5),
+        "amountCents": .integer(minimum: 1),
+    ], title: "Adjustment")
+
     static var all: [LedgerlineMethod] {
         [
             LedgerlineMethod(
@@ -55,6 +85,52 @@ enum RemittanceMethods {
                     AckView(patientControlNumber: $0.patientControlNumber, claimId: $0.claimID, outcome: $0.outcome,
                             status: $0.status, message: $0.message)
                 }]
+            },
+            LedgerlineMethod(
+                "era.assign",
+                summary: "Match a remitted claim from era.unmatched to one of the practice's claims by hand; it is posted exactly as the import would have (payment, write-offs, patient responsibility, claim status).",
+                params: .object([
+                    "remittanceClaimId": Schemas.id(RemittanceClaimID.self), "claimId": Schemas.id(ClaimID.self),
+                    "idempotencyKey?": Schemas.idempotencyKey,
+                ]),
+                result: .object(["remittanceClaim": RemittanceView.claimSchema]), errors: updateErrors, policy: writers
+            ) { (params: AssignParams, context) in
+                let row = try await RemittanceService().assign(
+                    params.remittanceClaimId, to: params.claimId, practiceID: try context.practiceID,
+                    memberID: context.principal?.memberID, in: context.transaction)
+                context.record(row.id)
+                return ["remittanceClaim": RemittanceView.ClaimView(row)]
+            },
+            LedgerlineMethod(
+                "insurancePayment.record",
+                summary: "Record one insurance check or EFT by hand (a paper EOB, a payer without ERA) split across several claims of the same payer: every dollar must be assigned; each claim's adjustments (CARC with group CO/PR/OA/PI) must balance against its charge when given. Posted like an ERA — write-offs, patient responsibility to the client, claims Paid or Denied — and never twice for the same check number.",
+                params: .object([
+                    "checkNumber": .string(minLength: 1, maxLength: 50), "amountCents": .integer(minimum: 0),
+                    "receivedOn": Schemas.date, "method?": .enumeration(["check", "eft", "card"]),
+                    "payerName?": Schema.string(minLength: 1, maxLength: 60).orNull,
+                    "claims": .array(.object([
+                        "claimId": Schemas.id(ClaimID.self), "paidCents": .integer(minimum: 0),
+                        "adjustments?": .array(adjustmentSchema, maxItems: 99),
+                        "remarkCodes?": .array(.string(minLength: 1, maxLength: 5), maxItems: 20),
+                        "payerClaimNumber?": Schema.string(minLength: 1, maxLength: 50).orNull, "denied?": .boolean(),
+                    ], title: "ClaimPaymentShare"), minItems: 1, maxItems: 500),
+                    "idempotencyKey?": Schemas.idempotencyKey,
+                ]),
+                result: .object(["era": RemittanceView.schema]), errors: updateErrors, policy: writers
+            ) { (params: RecordParams, context) in
+                let payment = ManualInsurancePayment(
+                    checkNumber: params.checkNumber, amountCents: params.amountCents, receivedOn: params.receivedOn,
+                    method: params.method ?? "check", payerName: params.payerName,
+                    claims: params.claims.map {
+                        ManualClaimPayment(claimID: $0.claimId, paidCents: $0.paidCents, adjustments: $0.adjustments ?? [],
+                                           remarkCodes: $0.remarkCodes ?? [], payerClaimNumber: $0.payerClaimNumber,
+                                           denied: $0.denied ?? false)
+                    })
+                let recorded = try await InsurancePaymentService().record(
+                    payment, practiceID: try context.practiceID, memberID: context.principal?.memberID,
+                    in: context.transaction)
+                context.record(recorded.remittance.id)
+                return ["era": RemittanceView(recorded)]
             },
             LedgerlineMethod(
                 "era.unmatched",

@@ -18,6 +18,7 @@ public struct RemittanceImport: Sendable {
 public struct RemittanceService: Sendable {
     let remittances = RemittanceRepository()
     let claims = ClaimRepository()
+    let poster = RemittancePoster()
 
     /// Creates the use cases.
     public init() {}
@@ -56,7 +57,7 @@ public struct RemittanceService: Sendable {
             }
             let found = try await claims.find(patientControlNumbers: payment.claims.map(\.patientControlNumber),
                                               in: transaction)
-            let byNumber = Dictionary(found.map { ($0.patientControlNumber, $0) }, uniquingKeysWith: { first, _ in first })
+            var byNumber = Dictionary(found.map { ($0.patientControlNumber, $0) }, uniquingKeysWith: { first, _ in first })
             let record = RemittanceRecord(
                 id: .generate(), source: source, sourceID: sourceID, payerKey: payerKey, payerName: payerName,
                 traceNumber: trace, paymentMethod: payment.payment.method.rawValue,
@@ -76,13 +77,27 @@ public struct RemittanceService: Sendable {
                     statusCode: remitted.status.rawValue, chargeCents: remitted.chargeCents,
                     paidCents: remitted.paymentCents, patientResponsibilityCents: remitted.patientResponsibilityCents ?? 0,
                     payerClaimNumber: remitted.payerClaimControlNumber.isEmpty ? nil : remitted.payerClaimControlNumber,
-                    adjustmentsJSON: Self.adjustmentsJSON(remitted.allAdjustments), outcome: nil)
-                if let claim = byNumber[remitted.patientControlNumber], claim.status != .void {
+                    adjustmentsJSON: Self.adjustmentsJSON(Adjudication(remitted).adjustments), outcome: nil)
+                if var claim = byNumber[remitted.patientControlNumber], claim.status != .void {
                     row.claimID = claim.id
+                    let earlier = try await remittances.postingFromTrace(claimID: claim.id, traceNumber: trace,
+                                                                         in: transaction)
                     try await remittances.insertClaim(row, practiceID: practiceID, now: now, in: transaction)
-                    let outcome = try await post(remitted, to: claim, row: row, payerName: payerName, trace: trace,
-                                                 receivedOn: receivedOn, practiceID: practiceID, memberID: memberID,
-                                                 in: transaction, now: now)
+                    let outcome: String
+                    if let earlier, earlier.source == "manual" {
+                        // The same check was typed in by hand before its ERA arrived: never post twice.
+                        outcome = "not posted: check \(trace) was already recorded by hand for this claim (\(earlier.id))"
+                    } else {
+                        let result = try await poster.post(
+                            Adjudication(remitted), to: claim,
+                            from: PostingSource(payerName: payerName, reference: "ERA \(trace)", receivedOn: receivedOn,
+                                                remittanceClaimID: row.id, memberID: memberID),
+                            practiceID: practiceID, in: transaction, now: now)
+                        outcome = result.outcome
+                        claim.status = result.status
+                        claim.updatedAt = max(now, claim.updatedAt)
+                        byNumber[remitted.patientControlNumber] = claim
+                    }
                     try await remittances.setOutcome(outcome, of: row.id, in: transaction)
                     row.outcome = outcome
                 } else {
@@ -96,85 +111,59 @@ public struct RemittanceService: Sendable {
         return results
     }
 
-    /// Posts one remitted claim to the claim's bill and moves the claim.
-    func post(_ remitted: RemittanceClaim, to claim: ClaimRecord, row: RemittanceClaimRecord, payerName: String,
-              trace: String, receivedOn: CalendarDate, practiceID: PracticeID, memberID: MemberID?,
-              in transaction: Transaction, now: Date) async throws -> String {
-        let ledger = LedgerService()
-        let bill = try await ledger.bill(claim.billID, in: transaction, pointer: "/x12")
-        var pending = bill.balance.insurancePendingCents
-        var notes: [String] = []
-        // 1. The payer's money.
-        var paid = remitted.paymentCents
-        if paid > pending {
-            notes.append("overpayment of \(MoneyText.dollars(paid - pending)) not posted (more than insurance still owed)")
-            paid = pending
+    /// Matches a remitted claim that matched none of ours (`era.unmatched`) to one of the practice's
+    /// claims, and posts it exactly as the import would have.
+    /// - Throws: not found on `/remittanceClaimId` or `/claimId`; −32009 when the remitted claim is
+    ///   already matched, or the claim is Void, not yet sent, or already carries this trace number.
+    public func assign(_ id: RemittanceClaimID, to claimID: ClaimID, practiceID: PracticeID, memberID: MemberID?,
+                       in transaction: Transaction, now: Date = Date()) async throws -> RemittanceClaimRecord {
+        guard var row = try await remittances.remittanceClaim(id, forUpdate: true, in: transaction),
+              let remittance = try await remittances.remittance(row.remittanceID, in: transaction) else {
+            throw DomainError.notFound("remitted claim", pointer: "/remittanceClaimId")
         }
-        if paid != 0 {
-            try await remittances.insertInsurancePayment(
-                billID: bill.id, claimID: claim.id, remittanceClaimID: row.id, amountCents: paid, payerName: payerName,
-                reference: "ERA \(trace)", receivedOn: receivedOn, createdBy: memberID, practiceID: practiceID, now: now,
-                in: transaction)
-            pending -= paid
-            notes.append("paid \(MoneyText.dollars(paid))")
+        if let matched = row.claimID {
+            throw DomainError(.conflict, code: "era.alreadyMatched", message: "this remitted claim is already posted to claim \(matched)",
+                              problems: [FieldProblem(pointer: "/remittanceClaimId", reason: "already matched to \(matched)",
+                                                      code: "matched")])
         }
-        // 2. Contractual and payer reductions are written off; 3. patient responsibility moves to the client.
-        var responsibility: Int64 = 0
-        var writeOffs: [(group: String, reason: String, cents: Int64)] = []
-        for adjustment in remitted.allAdjustments {
-            switch adjustment.group.rawValue {
-            case "PR": responsibility += adjustment.amountCents
-            case "CO", "PI", "OA":
-                if let index = writeOffs.firstIndex(where: { $0.group == adjustment.group.rawValue && $0.reason == adjustment.reasonCode }) {
-                    writeOffs[index].cents += adjustment.amountCents
-                } else {
-                    writeOffs.append((adjustment.group.rawValue, adjustment.reasonCode, adjustment.amountCents))
-                }
-            default: notes.append("\(adjustment.group.rawValue)-\(adjustment.reasonCode) \(MoneyText.dollars(adjustment.amountCents)) left for review")
-            }
+        guard let claim = try await claims.find(claimID, forUpdate: true, in: transaction) else {
+            throw DomainError.notFound("claim", pointer: "/claimId")
         }
-        for writeOff in writeOffs where writeOff.cents > 0 {
-            let cents = min(writeOff.cents, pending)
-            guard cents > 0 else { continue }
-            try await remittances.insertInsuranceWriteOff(
-                billID: bill.id, amountCents: cents, reason: "ERA \(trace): \(writeOff.group)-\(writeOff.reason)",
-                groupCode: writeOff.group, reasonCode: writeOff.reason, createdBy: memberID, practiceID: practiceID,
-                now: now, in: transaction)
-            pending -= cents
-            notes.append("\(writeOff.group)-\(writeOff.reason) write-off \(MoneyText.dollars(cents))")
+        try Self.checkPostable(claim, pointer: "/claimId")
+        if let earlier = try await remittances.postingFromTrace(claimID: claim.id, traceNumber: remittance.traceNumber,
+                                                                in: transaction) {
+            throw DomainError(.conflict, code: "era.alreadyPosted",
+                              message: "payment \(remittance.traceNumber) was already posted to this claim (\(earlier.id))",
+                              problems: [FieldProblem(pointer: "/claimId", reason: "already has \(remittance.traceNumber) posted",
+                                                      code: "duplicate")])
         }
-        // The copay is already the client's; only what insurance still carries moves over.
-        let transfer = min(max(responsibility, 0), pending)
-        if transfer > 0 {
-            try await remittances.insertTransfer(
-                billID: bill.id, claimID: claim.id, remittanceClaimID: row.id, amountCents: transfer,
-                reason: "ERA \(trace): patient responsibility", practiceID: practiceID, now: now, in: transaction)
-            pending -= transfer
-            notes.append("patient responsibility \(MoneyText.dollars(transfer)) moved to the client")
+        let adjustments = try JSONDecoder().decode([Adjudication.Adjustment].self, from: Data(row.adjustmentsJSON.utf8))
+        try await remittances.assign(id, to: claim.id, now: now, in: transaction)
+        let today = try await PracticeCalendar().today(in: transaction, now: now)
+        let result = try await poster.post(
+            Adjudication(statusCode: row.statusCode, paymentCents: row.paidCents, adjustments: adjustments,
+                         payerClaimNumber: row.payerClaimNumber),
+            to: claim,
+            from: PostingSource(payerName: remittance.payerName, reference: "ERA \(remittance.traceNumber)",
+                                receivedOn: remittance.paymentDate ?? today, remittanceClaimID: row.id, memberID: memberID),
+            practiceID: practiceID, in: transaction, now: now)
+        let outcome = "assigned by hand; " + result.outcome
+        try await remittances.setOutcome(outcome, of: row.id, in: transaction)
+        row.claimID = claim.id
+        row.outcome = outcome
+        return row
+    }
+
+    /// Refuses posting to a claim the payer cannot have adjudicated.
+    static func checkPostable(_ claim: ClaimRecord, pointer: String) throws {
+        switch claim.status {
+        case .void, .notSubmitted, .queued:
+            let reason = claim.status == .void ? "is Void" : "has not been sent to the payer"
+            throw DomainError(.conflict, code: "claim.notPostable", message: "claim \(claim.patientControlNumber) \(reason)",
+                              problems: [FieldProblem(pointer: pointer, reason: "claim is \(claim.status.label)",
+                                                      code: claim.status.rawValue)])
+        default: return
         }
-        _ = try await ledger.settle(bill.id, in: transaction)
-        // The claim's new status.
-        let word: String
-        switch remitted.status.rawValue {
-        case "4": word = "denied"
-        case "22": word = "needsReview"
-        default: word = remitted.paymentCents > 0 || responsibility > 0 ? "paid" : "denied"
-        }
-        let summary = "\(payerName) ERA \(trace): " + (notes.isEmpty ? "no amounts" : notes.joined(separator: "; "))
-            + (remitted.remarkCodes.isEmpty ? "" : " (remarks \(remitted.remarkCodes.joined(separator: ", ")))")
-        if let target = ClaimLifecycle.afterReport(word, current: claim.status) {
-            try await claims.transition(
-                claim.id, to: target,
-                event: ClaimEventRecord(at: now, from: claim.status, to: target, source: .payer, message: summary),
-                practiceID: practiceID,
-                payerClaimNumber: remitted.payerClaimControlNumber.isEmpty ? nil : remitted.payerClaimControlNumber,
-                in: transaction)
-            return "\(target.rawValue): \(summary)"
-        }
-        try await claims.appendEvent(
-            ClaimEventRecord(at: now, from: claim.status, to: claim.status, source: .payer, message: summary),
-            to: claim.id, practiceID: practiceID, in: transaction)
-        return "\(claim.status.rawValue): \(summary)"
     }
 
     /// Claims of imported remittances that match no claim of the practice.
@@ -182,10 +171,10 @@ public struct RemittanceService: Sendable {
         try await remittances.unmatched(limit: limit, in: transaction)
     }
 
-    static func adjustmentsJSON(_ adjustments: [ClaimAdjustment]) -> String {
+    static func adjustmentsJSON(_ adjustments: [Adjudication.Adjustment]) -> String {
         let items = adjustments.map { adjustment -> String in
-            let group = adjustment.group.rawValue.filter { $0.isLetter }
-            let reason = adjustment.reasonCode.filter { $0.isLetter || $0.isNumber }
+            let group = adjustment.group.filter { $0.isLetter }
+            let reason = adjustment.reason.filter { $0.isLetter || $0.isNumber }
             return #"{"group":"\#(group)","reason":"\#(reason)","amountCents":\#(adjustment.amountCents)}"#
         }
         return "[" + items.joined(separator: ",") + "]"

@@ -156,8 +156,11 @@ struct ClaimWorld: Sendable {
         #expect(final["result"]?["claim"]?["statusLabel"]?.stringValue == "In process")
         #expect(final["result"]?["claim"]?["clearinghouseClaimId"]?.stringValue?.isEmpty == false)
 
-        // The payer pays: the ERA comes back through the clearinghouse's remittance feed and is posted.
-        try await world.standIn.pay([number])
+        // The payer pays: it allows 80 % ($120 of $150: CO-45 writes off $30) and leaves $60 of deductible
+        // (PR-1) to the client. The ERA comes back through the clearinghouse's remittance feed and is posted.
+        let adjudicated = try await world.standIn.adjudicate([number], allowedPercent: 80, patientResponsibility: "60.00",
+                                                             prReason: "1")
+        #expect(adjudicated == [number])
         var paid: JSONValue = .null
         let paidBy = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < paidBy {
@@ -168,6 +171,17 @@ struct ClaimWorld: Sendable {
         #expect(paid["result"]?["claim"]?["statusLabel"]?.stringValue == "Paid", "\(paid.text)")
         let billed = try await world.server.call("bill.get", ["id": .string(bill)], key: owner)
         #expect(billed["result"]?["bill"]?["insurancePendingCents"]?.int64Value == 0, "\(billed.text)")
+        // The $25 copay was the client's already; PR-1 makes it $60 in all. Paid $60, CO-45 $30 written off.
+        #expect(billed["result"]?["bill"]?["clientResponsibilityCents"]?.int64Value == 6000, "\(billed.text)")
+        let claimUUID = try #require(TableInspector.uuid(of: id))
+        let ledger = try await world.environment.admin.withConnection { connection in
+            try await connection.query("""
+                select (select sum(amount_cents) from insurance_payments where claim_id = \(claimUUID))::bigint,
+                       (select sum(amount_cents) from adjustments where claim_id = \(claimUUID) and group_code = 'CO')::bigint
+                """).collect().first.map { try $0.decode((Int64?, Int64?).self) }
+        }
+        #expect(ledger?.0 == 6000 && ledger?.1 == 3000, "\(String(describing: ledger))")
+        #expect(paid["result"]?["claim"]?["statusMessage"]?.stringValue?.contains("Deductible") == true, "\(paid.text)")
 
         // The stand-in received the claim once, in a file that pyx12 accepts.
         let received = try await world.standIn.received()
@@ -179,6 +193,52 @@ struct ClaimWorld: Sendable {
         #expect(received.files.contains(files[0].0))
         let validation = try await PyX12.validate(files[0].1)
         #expect(validation.ok, "\(validation.output)")
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aDeniedClaimIsCorrectedAndResubmittedAsFrequencySeven() async throws {
+        let world = try await ClaimWorld.make()
+        defer { world.shutdown() }
+        try await world.server.start()
+        let owner = world.fixture.practice.ownerKey
+        let claims = try await world.generateClaims(1)
+        let (id, number) = claims[0]
+        let submitted = try await world.server.call(
+            "claim.submit", ["claimIds": [.string(id)], "idempotencyKey": .string("deny-\(UUID().uuidString)")], key: owner)
+        #expect(submitted["result"] != nil, "\(submitted.text)")
+        _ = try await world.waitForStatuses(limit: .seconds(90)) { $0 == "inProcess" }
+
+        // The payer denies it (CARC 16: missing information); the ERA says why, in words.
+        #expect(try await world.standIn.adjudicate([number], deny: "16") == [number])
+        let denied = try await world.waitForStatuses(limit: .seconds(60)) { $0 == "denied" }
+        #expect(denied[number] == "denied", "\(denied)\n\(world.server.log().suffix(3000))")
+        let deniedClaim = try await world.server.call("claim.get", ["id": .string(id)], key: owner)
+        let message = deniedClaim["result"]?["claim"]?["statusMessage"]?.stringValue ?? ""
+        #expect(message.contains("CO-16") && message.contains("lacks information"), "\(message)")
+        let payerNumber = try #require(deniedClaim["result"]?["claim"]?["payerClaimNumber"]?.stringValue)
+
+        // Corrected and resubmitted: frequency 7 with the payer's claim number, sent once.
+        let corrected = try await world.server.call(
+            "claim.correct", ["id": .string(id), "idempotencyKey": .string("fix-\(UUID().uuidString)")], key: owner)
+        let replacement = try #require(corrected["result"]?["claim"], "\(corrected.text)")
+        let replacementID = try #require(replacement["id"]?.stringValue)
+        let replacementNumber = try #require(replacement["patientControlNumber"]?.stringValue)
+        #expect(replacement["frequencyCode"]?.stringValue == "7")
+        #expect(replacement["status"]?.stringValue == "queued")
+        var reached = ""
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let current = try await world.server.call("claim.get", ["id": .string(replacementID)], key: owner)
+            reached = current["result"]?["claim"]?["status"]?.stringValue ?? "?"
+            if Self.sentOrLater.contains(reached) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(Self.sentOrLater.contains(reached), "\(reached)\n\(world.server.log().suffix(3000))")
+        let atStandIn = try await world.standIn.claims().first { $0.pcn == replacementNumber }
+        #expect(atStandIn?.frequency == "7")
+        #expect(atStandIn?.originalReference == payerNumber)
+        #expect(try await world.standIn.received().pcns[replacementNumber] == 1)
+        #expect(try await world.standIn.received().pcns[number] == 1)
     }
 
     @Test(.timeLimit(.minutes(10)))

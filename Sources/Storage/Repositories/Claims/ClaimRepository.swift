@@ -26,6 +26,8 @@ public struct ClaimRecord: Sendable, Hashable {
     public var version: Int
     public var createdAt: Date
     public var updatedAt: Date
+    /// `primary`, `secondary` or `tertiary`: which of the client's payers this claim bills.
+    public var payerSequence: String = "primary"
 
     /// Creates a record.
     public init(id: ClaimID, clientID: ClientID, billID: BillID, policyID: PolicyID, payerID: PayerID,
@@ -141,7 +143,7 @@ public struct ClaimRepository: Sendable {
         c.id, c.client_id, c.bill_id, c.policy_id, c.payer_id, c.patient_control_number, c.status, c.frequency_code,
         c.original_claim_id, c.total_cents, c.first_date_of_service::text as first_dos, c.snapshot::text as snapshot,
         c.batch_id, c.hold_until, c.clearinghouse_claim_id, c.payer_claim_number, c.status_message, c.created_by,
-        c.version, c.created_at, c.updated_at,
+        c.version, c.created_at, c.updated_at, c.payer_sequence,
         array(select s.session_id from claim_sessions s where s.claim_id = c.id order by s.session_id) as session_ids
         """
 
@@ -174,22 +176,24 @@ public struct ClaimRepository: Sendable {
     // MARK: - Claims
 
     /// Inserts a claim, links its sessions and records its first event.
-    public func insert(_ claim: ClaimRecord, event: ClaimEventRecord, practiceID: PracticeID,
+    /// - Parameter holdsSessions: `false` for a void (frequency 8) claim, which frees its sessions.
+    public func insert(_ claim: ClaimRecord, event: ClaimEventRecord, practiceID: PracticeID, holdsSessions: Bool = true,
                        in transaction: Transaction) async throws {
         let snapshot = try jsonText(claim.snapshot)
         try await transaction.query("""
             insert into claims (practice_id, id, client_id, bill_id, policy_id, payer_id, patient_control_number, status,
                                 frequency_code, original_claim_id, total_cents, first_date_of_service, snapshot,
-                                created_by, version, created_at, updated_at)
+                                created_by, version, created_at, updated_at, payer_sequence)
             values (\(practiceID.uuid), \(claim.id.uuid), \(claim.clientID.uuid), \(claim.billID.uuid),
                     \(claim.policyID.uuid), \(claim.payerID.uuid), \(claim.patientControlNumber), \(claim.status.rawValue),
                     \(claim.frequencyCode), \(claim.originalClaimID?.uuid), \(claim.totalCents),
                     \(claim.firstDateOfService.description)::date, \(snapshot)::jsonb, \(claim.createdBy?.uuid),
-                    \(claim.version), \(claim.createdAt), \(claim.updatedAt))
+                    \(claim.version), \(claim.createdAt), \(claim.updatedAt), \(claim.payerSequence))
             """)
         try await transaction.query("""
-            insert into claim_sessions (practice_id, claim_id, session_id)
-            select \(practiceID.uuid), \(claim.id.uuid), unnest(\(claim.sessionIDs.map(\.uuid))::uuid[])
+            insert into claim_sessions (practice_id, claim_id, session_id, live, payer_sequence)
+            select \(practiceID.uuid), \(claim.id.uuid), unnest(\(claim.sessionIDs.map(\.uuid))::uuid[]), \(holdsSessions),
+                   \(claim.payerSequence)
             """)
         try await appendEvent(event, to: claim.id, practiceID: practiceID, in: transaction)
     }
@@ -261,6 +265,34 @@ public struct ClaimRepository: Sendable {
         try await appendEvent(event, to: id, practiceID: practiceID, in: transaction)
     }
 
+    /// Frees a claim's sessions (it was replaced or voided at the payer) so a new claim may bill them.
+    public func releaseSessions(of id: ClaimID, in transaction: Transaction) async throws {
+        try await transaction.query("update claim_sessions set live = false where claim_id = \(id.uuid)")
+    }
+
+    /// Replaces the frozen content of a claim the payer never accepted (a resubmission after a
+    /// clearinghouse or payer front-end rejection), keeping its patient control number.
+    public func replaceSnapshot(_ id: ClaimID, snapshot: ClaimSnapshot, firstDateOfService: CalendarDate,
+                                in transaction: Transaction) async throws {
+        try await transaction.query("""
+            update claims set snapshot = \(try jsonText(snapshot))::jsonb, total_cents = \(snapshot.totalChargeCents),
+                first_date_of_service = \(firstDateOfService.description)::date, version = version + 1
+            where id = \(id.uuid)
+            """)
+    }
+
+    /// The claims that replace or void `id` (frequency 7 or 8 with it as original), oldest first.
+    public func successors(of id: ClaimID, in transaction: Transaction) async throws -> [ClaimRecord] {
+        try await transaction.rows("""
+            select \(unescaped: Self.columns) from claims c where c.original_claim_id = \(id.uuid) order by c.created_at
+            """).map(Self.decode)
+    }
+
+    /// `true` when any remittance has been posted to the claim (the payer adjudicated it).
+    public func hasRemittance(_ id: ClaimID, in transaction: Transaction) async throws -> Bool {
+        try await transaction.firstRow("select 1 from remittance_claims where claim_id = \(id.uuid) limit 1") != nil
+    }
+
     /// Records an event that does not change the status (a clearinghouse message, a reconciliation note).
     public func appendEvent(_ event: ClaimEventRecord, to id: ClaimID, practiceID: PracticeID,
                             in transaction: Transaction) async throws {
@@ -292,12 +324,13 @@ public struct ClaimRepository: Sendable {
         return result
     }
 
-    /// Sessions already on a live claim (of any of `sessionIDs`).
-    public func sessionsOnLiveClaims(_ sessionIDs: [SessionID], in transaction: Transaction) async throws
-        -> [SessionID: ClaimID]
+    /// Sessions already on a live claim to the payer in `sequence` (of any of `sessionIDs`).
+    public func sessionsOnLiveClaims(_ sessionIDs: [SessionID], sequence: String = "primary",
+                                     in transaction: Transaction) async throws -> [SessionID: ClaimID]
     {
         let rows = try await transaction.rows("""
-            select session_id, claim_id from claim_sessions where live and session_id = any(\(sessionIDs.map(\.uuid)))
+            select session_id, claim_id from claim_sessions
+            where live and payer_sequence = \(sequence) and session_id = any(\(sessionIDs.map(\.uuid)))
             """)
         var result: [SessionID: ClaimID] = [:]
         for row in rows {
@@ -314,7 +347,8 @@ public struct ClaimRepository: Sendable {
                           where bs.session_id = s.id and bs.active and b.status <> 'void' limit 1) as bill_id
             from sessions s
             where s.billing = 'insurance' and s.attendance = 'completed'
-              and not exists (select 1 from claim_sessions cs where cs.session_id = s.id and cs.live)
+              and not exists (select 1 from claim_sessions cs where cs.session_id = s.id and cs.live
+                               and cs.payer_sequence = 'primary')
             order by s.date_of_service, s.id limit \(limit)
             """)
         return try rows.map { row in
@@ -492,7 +526,7 @@ public struct ClaimRepository: Sendable {
             throw StorageError.configuration("claim row has an unknown status or date")
         }
         let sessions = try row.makeRandomAccess()["session_ids"].decode([UUID].self, context: .default)
-        return ClaimRecord(
+        var record = ClaimRecord(
             id: try reader.id(ClaimID.self, "id"), clientID: try reader.id(ClientID.self, "client_id"),
             billID: try reader.id(BillID.self, "bill_id"), policyID: try reader.id(PolicyID.self, "policy_id"),
             payerID: try reader.id(PayerID.self, "payer_id"),
@@ -507,5 +541,7 @@ public struct ClaimRepository: Sendable {
             statusMessage: try reader.optionalString("status_message"),
             createdBy: try reader.optionalID(MemberID.self, "created_by"), version: try reader.int("version"),
             createdAt: try reader.date("created_at"), updatedAt: try reader.date("updated_at"))
+        record.payerSequence = try reader.string("payer_sequence")
+        return record
     }
 }

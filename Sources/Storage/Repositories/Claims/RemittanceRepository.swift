@@ -79,7 +79,7 @@ public struct RemittanceRepository: Sendable {
     public init() {}
 
     /// Stores a remittance; `false` when the practice already has this payer's trace number.
-    public func insert(_ remittance: RemittanceRecord, x12: String, importedBy: MemberID?, practiceID: PracticeID,
+    public func insert(_ remittance: RemittanceRecord, x12: String?, importedBy: MemberID?, practiceID: PracticeID,
                        in transaction: Transaction) async throws -> Bool {
         try await transaction.firstRow("""
             insert into remittances (practice_id, id, source, source_id, payer_key, payer_name, trace_number,
@@ -146,16 +146,100 @@ public struct RemittanceRepository: Sendable {
             """)
     }
 
-    /// Writes an insurance adjustment (contractual write-off) with its CARC group and reason.
-    public func insertInsuranceWriteOff(billID: BillID, amountCents: Int64, reason: String, groupCode: String,
-                                        reasonCode: String, createdBy: MemberID?, practiceID: PracticeID, now: Date,
-                                        in transaction: Transaction) async throws {
+    /// Writes an insurance adjustment (contractual write-off, negative when a payer takes one back)
+    /// with its CARC group and reason.
+    public func insertInsuranceWriteOff(billID: BillID, claimID: ClaimID?, amountCents: Int64, reason: String,
+                                        groupCode: String, reasonCode: String, createdBy: MemberID?,
+                                        practiceID: PracticeID, now: Date, in transaction: Transaction) async throws {
         try await transaction.query("""
-            insert into adjustments (practice_id, id, bill_id, kind, responsibility, amount_cents, reason, group_code,
-                                     reason_code, created_by, created_at)
-            values (\(practiceID.uuid), \(UUIDv7.make()), \(billID.uuid), 'insuranceWriteOff', 'insurance', \(amountCents),
-                    \(reason), \(groupCode), \(reasonCode), \(createdBy?.uuid), \(now))
+            insert into adjustments (practice_id, id, bill_id, claim_id, kind, responsibility, amount_cents, reason,
+                                     group_code, reason_code, created_by, created_at)
+            values (\(practiceID.uuid), \(UUIDv7.make()), \(billID.uuid), \(claimID?.uuid), 'insuranceWriteOff',
+                    'insurance', \(amountCents), \(reason), \(groupCode), \(reasonCode), \(createdBy?.uuid), \(now))
             """)
+    }
+
+    /// What remittances have posted for a claim so far: insurance paid, written off, moved to the client.
+    public func postedTotals(claimID: ClaimID, in transaction: Transaction) async throws
+        -> (paidCents: Int64, writtenOffCents: Int64, transferredCents: Int64)
+    {
+        guard let row = try await transaction.firstRow("""
+            select (select coalesce(sum(amount_cents), 0) from insurance_payments where claim_id = \(claimID.uuid))::bigint,
+                   (select coalesce(sum(amount_cents), 0) from adjustments
+                     where claim_id = \(claimID.uuid) and kind = 'insuranceWriteOff')::bigint,
+                   (select coalesce(sum(amount_cents), 0) from responsibility_transfers
+                     where claim_id = \(claimID.uuid))::bigint
+            """) else { return (0, 0, 0) }
+        let (paid, writtenOff, transferred) = try row.decode((Int64, Int64, Int64).self)
+        return (paid, writtenOff, transferred)
+    }
+
+    /// A stored remittance.
+    public func remittance(_ id: RemittanceID, in transaction: Transaction) async throws -> RemittanceRecord? {
+        try await transaction.firstRow("""
+            select id, source, source_id, payer_key, payer_name, trace_number, payment_method, paid_cents,
+                   payment_date::text as payment_date, claim_count, unmatched_count, balance_problems, created_at
+            from remittances where id = \(id.uuid)
+            """).map { row in
+            let reader = RowReader(row)
+            return RemittanceRecord(
+                id: try reader.id(RemittanceID.self, "id"), source: try reader.string("source"),
+                sourceID: try reader.optionalString("source_id"), payerKey: try reader.string("payer_key"),
+                payerName: try reader.string("payer_name"), traceNumber: try reader.string("trace_number"),
+                paymentMethod: try reader.optionalString("payment_method"), paidCents: try reader.int64("paid_cents"),
+                paymentDate: try reader.optionalString("payment_date").flatMap(CalendarDate.init),
+                claimCount: try reader.int("claim_count"), unmatchedCount: try reader.int("unmatched_count"),
+                balanceProblems: try reader.strings("balance_problems"), createdAt: try reader.date("created_at"))
+        }
+    }
+
+    /// One claim of a remittance, locked when `forUpdate`.
+    public func remittanceClaim(_ id: RemittanceClaimID, forUpdate: Bool, in transaction: Transaction) async throws
+        -> RemittanceClaimRecord?
+    {
+        let lock = forUpdate ? " for update" : ""
+        return try await transaction.firstRow("""
+            select id, remittance_id, position, patient_control_number, claim_id, status_code, charge_cents, paid_cents,
+                   patient_responsibility_cents, payer_claim_number, adjustments::text as adjustments, outcome
+            from remittance_claims where id = \(id.uuid)\(unescaped: lock)
+            """).map(Self.decodeClaim)
+    }
+
+    /// Matches an unmatched remittance claim to one of the practice's claims by hand.
+    public func assign(_ id: RemittanceClaimID, to claimID: ClaimID, now: Date, in transaction: Transaction) async throws {
+        try await transaction.query("""
+            update remittance_claims set claim_id = \(claimID.uuid), posted_at = \(now) where id = \(id.uuid)
+            """)
+        try await transaction.query("""
+            update remittances set unmatched_count = unmatched_count - 1
+            where id = (select remittance_id from remittance_claims where id = \(id.uuid)) and unmatched_count > 0
+            """)
+    }
+
+    /// The remittance (ERA or check recorded by hand) with this trace number that already posted to
+    /// the claim, if any: the same money is never posted twice, whichever way it arrived first.
+    public func postingFromTrace(claimID: ClaimID, traceNumber: String, in transaction: Transaction) async throws
+        -> (id: RemittanceID, source: String)?
+    {
+        try await transaction.firstRow("""
+            select r.id, r.source from remittances r join remittance_claims rc on rc.remittance_id = r.id
+            where rc.claim_id = \(claimID.uuid) and r.trace_number = \(traceNumber) limit 1
+            """).map { row in
+            let (id, source) = try row.decode((UUID, String).self)
+            return (RemittanceID(uuid: id), source)
+        }
+    }
+
+    /// Remittances with this trace number (check or EFT number), for refusing a check recorded twice.
+    public func find(traceNumber: String, in transaction: Transaction) async throws
+        -> [(id: RemittanceID, payerKey: String, payerName: String, createdAt: Date)]
+    {
+        try await transaction.rows("""
+            select id, payer_key, payer_name, created_at from remittances where trace_number = \(traceNumber)
+            """).map { row in
+            let (id, key, name, created) = try row.decode((UUID, String, String, Date).self)
+            return (RemittanceID(uuid: id), key, name, created)
+        }
     }
 
     /// Claims of remittances that matched no claim of ours, newest remittance first.
