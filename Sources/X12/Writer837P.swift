@@ -276,6 +276,7 @@ public struct Writer837P: Sendable {
         if let supervising = claim.supervisingProvider {
             writeName("DQ", .person(supervising.name), npi: supervising.npi, into: &builder)
         }
+        for other in claim.otherPayers ?? [] { writeOtherPayer(other, into: &builder) }
         for (index, line) in claim.lines.enumerated() {
             builder.segment("LX", [String(index + 1)])
             builder.begin("SV1")
@@ -297,6 +298,62 @@ public struct Writer837P: Sendable {
             builder.segment("DTP", ["472", "D8", X12Text.date(line.dateOfService)])
             if let control = line.lineControlNumber, !control.isEmpty {
                 writeReference("6R", control, into: &builder)
+            }
+            for other in claim.otherPayers ?? [] {
+                guard let adjudicated = other.lines.first(where: { $0.lineIndex == index }) else { continue }
+                // 2430: the earlier payer's line adjudication.
+                builder.begin("SVD")
+                builder.data(other.payer.payerID, 80)
+                builder.raw(X12Text.amount(cents: adjudicated.paidCents))
+                builder.beginComposite()
+                builder.component("HC")
+                builder.component(text(line.procedureCode, 48))
+                for modifier in line.modifiers { builder.component(text(modifier, 2)) }
+                builder.endComposite()
+                builder.empty()
+                builder.raw(String(line.units))
+                builder.end()
+                writeAdjustments(adjudicated.adjustments, into: &builder)
+                builder.segment("DTP", ["573", "D8", X12Text.date(other.adjudicationDate)])
+            }
+        }
+    }
+
+    /// 2320 (SBR, CAS, AMT*D, OI), 2330A (the other subscriber) and 2330B (the other payer).
+    private func writeOtherPayer(_ other: ClaimSnapshot.OtherPayer, into builder: inout SegmentBuilder) {
+        let groupNumber = other.groupNumber.map { text($0, 50) } ?? ""
+        builder.begin("SBR")
+        builder.raw(other.payerResponsibility.rawValue)
+        builder.raw(text(other.relationship, 2))
+        builder.raw(groupNumber)
+        builder.empty(5)
+        builder.data(other.claimFilingIndicator, 2)
+        builder.end()
+        writeAdjustments(other.claimAdjustments, into: &builder)
+        builder.segment("AMT", ["D", X12Text.amount(cents: other.paidCents)])
+        builder.segment("OI", ["", "", "Y", "", "", "Y"])
+        writeName("IL", .person(other.subscriberName), idQualifier: "MI", id: other.memberID, into: &builder)
+        writeName("PR", .organization(other.payer.name), idQualifier: "PI", id: other.payer.payerID, into: &builder)
+        if other.lines.isEmpty {
+            builder.segment("DTP", ["573", "D8", X12Text.date(other.adjudicationDate)])
+        }
+    }
+
+    /// CAS segments: one per group, at most six reason/amount triplets each (more start a new CAS).
+    private func writeAdjustments(_ adjustments: [ClaimSnapshot.OtherPayer.Adjustment], into builder: inout SegmentBuilder) {
+        var groups: [String] = []
+        for adjustment in adjustments where !groups.contains(adjustment.group) { groups.append(adjustment.group) }
+        for group in groups {
+            let items = adjustments.filter { $0.group == group && $0.amountCents != 0 }
+            for start in stride(from: 0, to: items.count, by: 6) {
+                builder.begin("CAS")
+                builder.raw(group)
+                for (offset, item) in items[start..<min(start + 6, items.count)].enumerated() {
+                    if offset > 0 { builder.empty() }  // CAS04/07/…: quantity, not sent
+                    builder.data(item.reason, 5)
+                    builder.raw(X12Text.amount(cents: item.amountCents))
+                }
+                builder.end()
             }
         }
     }

@@ -169,9 +169,19 @@ public struct ClaimCorrectionService: Sendable {
         let details = try await SessionService().sessionsForBilling(claim.sessionIDs, in: transaction)
         let built = try await ClaimBuilder().build(bill: bill, sessions: details, policyID: claim.policyID,
                                                    patientControlNumber: patientControlNumber, in: transaction)
-        guard built.problems.isEmpty, let snapshot = built.snapshot else {
+        guard built.problems.isEmpty, var snapshot = built.snapshot else {
             throw DomainError(.validation, code: "claim.notEligible", message: "the claim cannot be rebuilt",
                               problems: built.problems)
+        }
+        if let sequence = CoverageOrder(rawValue: claim.payerSequence), sequence != .primary {
+            let cob = try await CoordinationOfBenefits().otherPayers(
+                billID: claim.billID, sessionIDs: claim.sessionIDs, sequence: sequence, lines: snapshot.lines,
+                pointer: "/id", in: transaction)
+            guard cob.problems.isEmpty else {
+                throw DomainError(.validation, code: "claim.notEligible", message: "the claim cannot be rebuilt",
+                                  problems: cob.problems)
+            }
+            snapshot.otherPayers = cob.payers
         }
         return snapshot
     }

@@ -49,7 +49,13 @@ public struct ClaimService: Sendable {
                               message: "the bill has no session billed to insurance",
                               problems: [FieldProblem(pointer: "/billId", reason: "has no insurance session")])
         }
-        let claimed = try await claims.sessionsOnLiveClaims(details.map(\.session.id), in: transaction)
+        // A secondary or tertiary policy makes a coordination-of-benefits claim (after the earlier payers).
+        var sequence = CoverageOrder.primary
+        if let policyID, let chosen = try await PolicyService().find(policyID, in: transaction), chosen.clientId == bill.clientID {
+            sequence = chosen.order
+        }
+        let claimed = try await claims.sessionsOnLiveClaims(details.map(\.session.id), sequence: sequence.rawValue,
+                                                            in: transaction)
         if let (session, claim) = claimed.first {
             throw DomainError(.conflict, code: "claim.exists",
                               message: "session \(session) is already on claim \(claim)",
@@ -60,9 +66,20 @@ public struct ClaimService: Sendable {
         let built = try await ClaimBuilder().build(
             bill: bill, sessions: details, policyID: policyID,
             patientControlNumber: Self.patientControlNumber(number), in: transaction)
-        guard built.problems.isEmpty, let snapshot = built.snapshot, let policy = built.policy else {
+        guard built.problems.isEmpty, var snapshot = built.snapshot, let policy = built.policy else {
             throw DomainError(.validation, code: "claim.notEligible", message: "the claim cannot be generated",
                               problems: built.problems)
+        }
+        if sequence != .primary {
+            let cob = try await CoordinationOfBenefits().otherPayers(
+                billID: billID, sessionIDs: details.map(\.session.id), sequence: sequence, lines: snapshot.lines,
+                pointer: "/policyId", in: transaction)
+            snapshot.otherPayers = cob.payers
+            let problems = cob.problems + (cob.problems.isEmpty ? snapshot.problems() : [])
+            guard problems.isEmpty else {
+                throw DomainError(.validation, code: "claim.notEligible", message: "the claim cannot be generated",
+                                  problems: problems)
+            }
         }
         let record = ClaimRecord(
             id: .generate(), clientID: bill.clientID, billID: billID, policyID: policy.id, payerID: policy.payerId,
@@ -70,9 +87,13 @@ public struct ClaimService: Sendable {
             originalClaimID: nil, totalCents: snapshot.totalChargeCents,
             firstDateOfService: snapshot.lines.map(\.dateOfService).min() ?? details[0].session.dateOfService,
             snapshot: snapshot, sessionIDs: details.map(\.session.id), createdBy: memberID, createdAt: now, updatedAt: now)
+        var stored = record
+        stored.payerSequence = sequence.rawValue
         try await claims.insert(
-            record, event: ClaimEventRecord(at: now, from: nil, to: .notSubmitted, source: .user,
-                                            message: "generated from bill \(bill.number)", memberID: memberID),
+            stored, event: ClaimEventRecord(at: now, from: nil, to: .notSubmitted, source: .user,
+                                            message: sequence == .primary ? "generated from bill \(bill.number)"
+                                                : "\(sequence.rawValue) claim generated from bill \(bill.number) with the earlier payers' adjudication",
+                                            memberID: memberID),
             practiceID: practiceID, in: transaction)
         return try await self.claim(record.id, in: transaction)
     }

@@ -153,6 +153,24 @@ struct RemittancePoster: Sendable {
             if back < wanted { notes.append("\(code) −\(MoneyText.dollars(wanted - back)) could not be taken back: left for review") }
         }
 
+        // A secondary (or tertiary) payer pays what the earlier payer left to the client: what it pays
+        // and writes off comes back from the client's side first. OA-23 only reports the earlier
+        // payer's adjudication and moves nothing.
+        let secondary = claim.payerSequence != "primary"
+        func informational(_ adjustment: Adjudication.Adjustment) -> Bool {
+            secondary && adjustment.group == "OA" && adjustment.reason == "23"
+        }
+        if secondary {
+            let covering = max(adjudication.paymentCents, 0) + adjudication.adjustments
+                .filter { $0.amountCents > 0 && ["CO", "PI", "OA"].contains($0.group) && !informational($0) }
+                .reduce(Int64(0)) { $0 + $1.amountCents }
+            let pull = min(covering - max(balance.insurancePendingCents, 0), max(balance.clientResponsibilityCents, 0))
+            if pull > 0 {
+                try await transfer(-pull, reason: "\(claim.payerSequence) payer covers patient responsibility")
+                notes.append("\(MoneyText.dollars(pull)) of the client's share taken over by the \(claim.payerSequence) payer")
+            }
+        }
+
         // 2. The payer's money.
         if adjudication.paymentCents > 0 {
             let paid = min(adjudication.paymentCents, max(balance.insurancePendingCents, 0))
@@ -167,7 +185,7 @@ struct RemittancePoster: Sendable {
         // 3. Write-offs (CO/PI/OA, merged per group and reason), 4. patient responsibility.
         var writeOffs: [(group: String, reason: String, cents: Int64)] = []
         var responsibility: Int64 = 0
-        for adjustment in adjudication.adjustments where adjustment.amountCents > 0 {
+        for adjustment in adjudication.adjustments where adjustment.amountCents > 0 && !informational(adjustment) {
             switch adjustment.group {
             case "PR": responsibility += adjustment.amountCents
             case "CO", "PI", "OA":

@@ -32,6 +32,9 @@ public struct ClaimSnapshot: Sendable, Hashable, Codable {
     public var diagnosisCodes: [String]
     /// The service lines (2400), 1–50.
     public var lines: [Line]
+    /// Loops 2320/2330 (and 2430 per line): what earlier payers decided, on a secondary or tertiary
+    /// claim; `nil` on a primary claim.
+    public var otherPayers: [OtherPayer]?
 
     /// CLM02: the sum of the lines' charges.
     public var totalChargeCents: Int64 { lines.reduce(0) { $0 + $1.chargeCents } }
@@ -61,6 +64,79 @@ public struct ClaimSnapshot: Sendable, Hashable, Codable {
     }
 
     // MARK: - Parts
+
+    /// An earlier payer's adjudication, sent to the next payer (coordination of benefits).
+    public struct OtherPayer: Sendable, Hashable, Codable {
+        /// One CAS triplet.
+        public struct Adjustment: Sendable, Hashable, Codable {
+            /// CO, PR, OA or PI.
+            public var group: String
+            /// The CARC.
+            public var reason: String
+            public var amountCents: Int64
+
+            /// Creates an adjustment.
+            public init(group: String, reason: String, amountCents: Int64) {
+                self.group = group
+                self.reason = reason
+                self.amountCents = amountCents
+            }
+        }
+
+        /// What the earlier payer did with one of this claim's lines (2430).
+        public struct LineAdjudication: Sendable, Hashable, Codable {
+            /// Index into the claim's ``ClaimSnapshot/lines``.
+            public var lineIndex: Int
+            public var paidCents: Int64
+            public var adjustments: [Adjustment]
+
+            /// Creates a line adjudication.
+            public init(lineIndex: Int, paidCents: Int64, adjustments: [Adjustment]) {
+                self.lineIndex = lineIndex
+                self.paidCents = paidCents
+                self.adjustments = adjustments
+            }
+        }
+
+        /// 2320 SBR01: the earlier payer's position (`P` for the primary).
+        public var payerResponsibility: PayerResponsibility
+        /// 2320 SBR02: the patient's relationship to that subscriber (`18` self, `01`, `19`, `G8`).
+        public var relationship: String
+        public var groupNumber: String?
+        /// 2320 SBR09.
+        public var claimFilingIndicator: String
+        /// 2330A: the subscriber of the earlier policy.
+        public var subscriberName: PersonName
+        public var memberID: String
+        /// 2330B: the earlier payer.
+        public var payer: Payer
+        /// 2320 AMT*D: what it paid on the claim.
+        public var paidCents: Int64
+        /// 2330B DTP*573 / 2430 DTP*573: when it adjudicated.
+        public var adjudicationDate: CalendarDate
+        /// 2320 CAS: claim-level adjustments.
+        public var claimAdjustments: [Adjustment]
+        /// 2430: line-level adjudication, when the earlier payer adjudicated line by line.
+        public var lines: [LineAdjudication]
+
+        /// Creates an earlier payer's adjudication.
+        public init(payerResponsibility: PayerResponsibility, relationship: String, groupNumber: String?,
+                    claimFilingIndicator: String, subscriberName: PersonName, memberID: String, payer: Payer,
+                    paidCents: Int64, adjudicationDate: CalendarDate, claimAdjustments: [Adjustment],
+                    lines: [LineAdjudication]) {
+            self.payerResponsibility = payerResponsibility
+            self.relationship = relationship
+            self.groupNumber = groupNumber
+            self.claimFilingIndicator = claimFilingIndicator
+            self.subscriberName = subscriberName
+            self.memberID = memberID
+            self.payer = payer
+            self.paidCents = paidCents
+            self.adjudicationDate = adjudicationDate
+            self.claimAdjustments = claimAdjustments
+            self.lines = lines
+        }
+    }
 
     /// A person's name as claims carry it.
     public struct PersonName: Sendable, Hashable, Codable {
@@ -416,6 +492,30 @@ public struct ClaimSnapshot: Sendable, Hashable, Codable {
         }
         if lines.isEmpty || lines.count > Self.maximumLines {
             add("/lines", "must hold 1–\(Self.maximumLines) lines")
+        }
+        for (index, other) in (otherPayers ?? []).enumerated() {
+            let base = "/otherPayers/\(index)"
+            if other.payer.payerID.isEmpty { add("\(base)/payer/payerID", "is required") }
+            if other.memberID.isEmpty { add("\(base)/memberID", "is required") }
+            let all = other.claimAdjustments + other.lines.flatMap(\.adjustments)
+            if all.contains(where: { !["CO", "PR", "OA", "PI"].contains($0.group) || $0.reason.isEmpty }) {
+                add("\(base)/claimAdjustments", "each adjustment needs a group (CO, PR, OA, PI) and a reason code")
+            }
+            // The 837's COB balancing: charge − every adjustment = what the earlier payer paid.
+            let adjusted = all.reduce(Int64(0)) { $0 + $1.amountCents }
+            if totalChargeCents - adjusted != other.paidCents {
+                add("\(base)/paidCents", "charge \(totalChargeCents) − adjustments \(adjusted) must equal the \(other.paidCents) paid")
+            }
+            for (number, line) in other.lines.enumerated() {
+                guard lines.indices.contains(line.lineIndex) else {
+                    add("\(base)/lines/\(number)/lineIndex", "is not a line of the claim")
+                    continue
+                }
+                let lineAdjusted = line.adjustments.reduce(Int64(0)) { $0 + $1.amountCents }
+                if lines[line.lineIndex].chargeCents - lineAdjusted != line.paidCents {
+                    add("\(base)/lines/\(number)/paidCents", "line charge − adjustments must equal the paid amount")
+                }
+            }
         }
         for (index, line) in lines.enumerated() {
             let base = "/lines/\(index)"

@@ -284,4 +284,65 @@ import Testing
             "claim.exportX12", ["id": .string(claim)])["result"]?["x12"]?.stringValue)
         #expect(exported.contains("W123456789") && exported.contains("CLM*\(number)*"))
     }
+
+    @Test func aSecondaryClaimCarriesThePrimarysAdjudicationAndItsPaymentComesFromTheClientsShare() async throws {
+        let fixture = try await ClaimFixture.make(try await TestEnvironment.shared())
+        let payers = try await fixture.practice.call("payer.list", ["query": "cigna", "limit": 5])
+        let cigna = try #require(payers["result"]?["items"]?.arrayValue.first?["id"]?.stringValue, "\(payers.text)")
+        let secondaryPolicy = try await fixture.practice.call("policy.create", [
+            "clientId": .string(fixture.clientID), "payerId": .string(cigna), "order": "secondary",
+            "memberId": "C55501234", "relationshipToSubscriber": "self", "effectiveFrom": "2026-01-01",
+        ])
+        let policyID = try #require(secondaryPolicy["result"]?["policy"]?["id"]?.stringValue, "\(secondaryPolicy.text)")
+        let (primary, number, bill) = try await RemittanceTests.sentClaim(fixture)
+
+        // Not before the primary payer has decided.
+        let early = try await fixture.practice.call("claim.generate", ["billId": .string(bill), "policyId": .string(policyID)])
+        #expect(early.errorCode == -32602, "\(early.text)")
+        #expect(early.errorPointers == ["/policyId"])
+
+        // The primary allows $120: pays $60, CO-45 $30, and leaves $60 to the client (the $25 copay included).
+        _ = try await fixture.practice.call("era.import", [
+            "x12": .string(Self.era(trace: Self.trace("PRI"), claims: [(number, "1", 150, 60, 30, 60)])),
+        ])
+        #expect(try await Self.bill(fixture, bill)["clientResponsibilityCents"]?.int64Value == 6000)
+        let generated = try await fixture.practice.call("claim.generate", ["billId": .string(bill), "policyId": .string(policyID)])
+        let secondary = try #require(generated["result"]?["claim"], "\(generated.text)")
+        #expect(secondary["payerSequence"]?.stringValue == "secondary")
+        let secondaryID = try #require(secondary["id"]?.stringValue)
+        let x12 = try #require(try await fixture.practice.call(
+            "claim.exportX12", ["id": .string(secondaryID)])["result"]?["x12"]?.stringValue)
+        #expect(x12.contains("SBR*S*18*"), "\(x12)")
+        #expect(x12.contains("~SBR*P*18*G-77******CI~"), "\(x12)")
+        #expect(x12.contains("~AMT*D*60~OI***Y***Y~NM1*IL*1*"), "\(x12)")
+        #expect(x12.contains("~SVD*60054*60*HC:90837**1~CAS*CO*45*30~CAS*PR*3*60~DTP*573*D8*20261201~"), "\(x12)")
+        let checked = try await PyX12.validate(x12)
+        #expect(checked.ok, "\(checked.output)")
+        // One secondary claim per session.
+        let again = try await fixture.practice.call("claim.generate", ["billId": .string(bill), "policyId": .string(policyID)])
+        #expect(again.errorCode == -32009, "\(again.text)")
+        #expect(try await Self.claim(fixture, primary)["status"]?.stringValue == "paid")
+
+        // The secondary pays $50 of the client's $60 (OA-23 reports the primary's part; PR-1 $10 stays the client's).
+        let uuid = try #require(TableInspector.uuid(of: secondaryID))
+        _ = try await fixture.practice.environment.admin.withConnection { connection in
+            try await connection.query("update claims set status = 'sent' where id = \(uuid)")
+        }
+        let pcn = try #require(secondary["patientControlNumber"]?.stringValue)
+        let trace = Self.trace("SEC")
+        let secondaryERA = "ISA*00*          *00*          *ZZ*CIGNA          *ZZ*LEDGERLINE     *261210*1200*^*00501*000000102*0*T*:~"
+            + "GS*HP*CIGNA*LEDGERLINE*20261210*1200*102*X*005010X221A1~ST*835*0001~"
+            + "BPR*I*50*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261210~"
+            + "TRN*1*\(trace)*1512345678~DTM*405*20261210~N1*PR*CIGNA~N3*PO BOX 188061~N4*CHATTANOOGA*TN*37422~"
+            + "REF*2U*62308~N1*PE*SPRINGFIELD COUNSELING*XX*1234567893~LX*1~"
+            + "CLP*\(pcn)*2*150*50*10*12*CIG-1~NM1*QC*1*PARK*JORDAN~SVC*HC:90837*150*50**1~DTM*472*20261120~"
+            + "CAS*OA*23*90~CAS*PR*1*10~SE*16*0001~GE*1*102~IEA*1*000000102~"
+        let posted = try await fixture.practice.call("era.import", ["x12": .string(secondaryERA)])
+        #expect(posted["result"]?["era"]?["balanceProblems"]?.arrayValue.isEmpty == true, "\(posted.text)")
+        let billed = try await Self.bill(fixture, bill)
+        #expect(billed["insurancePendingCents"]?.int64Value == 0, "\(billed.text)")
+        #expect(billed["clientResponsibilityCents"]?.int64Value == 1000, "\(billed.text)")
+        #expect(billed["balanceCents"]?.int64Value == 1000)
+        #expect(try await Self.claim(fixture, secondaryID)["status"]?.stringValue == "paid")
+    }
 }

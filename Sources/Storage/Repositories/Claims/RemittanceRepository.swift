@@ -193,6 +193,22 @@ public struct RemittanceRepository: Sendable {
         }
     }
 
+    /// Every remittance claim posted to `claimID`, oldest first.
+    public func postings(claimID: ClaimID, in transaction: Transaction) async throws -> [RemittanceClaimRecord] {
+        try await transaction.rows("""
+            select rc.id, rc.remittance_id, rc.position, rc.patient_control_number, rc.claim_id, rc.status_code,
+                   rc.charge_cents, rc.paid_cents, rc.patient_responsibility_cents, rc.payer_claim_number,
+                   rc.adjustments::text as adjustments, rc.outcome
+            from remittance_claims rc where rc.claim_id = \(claimID.uuid) order by rc.posted_at, rc.id
+            """).map(Self.decodeClaim)
+    }
+
+    /// The 835 text a remittance came in (`nil` for a check recorded by hand).
+    public func x12(of id: RemittanceID, in transaction: Transaction) async throws -> String? {
+        try await transaction.firstRow("select x12 from remittances where id = \(id.uuid)")
+            .flatMap { try $0.decode(String?.self) }
+    }
+
     /// One claim of a remittance, locked when `forUpdate`.
     public func remittanceClaim(_ id: RemittanceClaimID, forUpdate: Bool, in transaction: Transaction) async throws
         -> RemittanceClaimRecord?
