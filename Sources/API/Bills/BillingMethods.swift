@@ -219,12 +219,12 @@ enum BillingMethods {
                 try await LedgerService().balance(of: params.clientId, in: context.transaction)
             },
             LedgerlineMethod(
-                "client.ledger", summary: "A client's statement: charges, payments, adjustments and refunds with a running balance.",
+                "client.ledger", summary: "A client's statement: charges, adjustments (insurance write-offs included), insurance payments, payments and refunds with a running balance.",
                 params: .object(["clientId": Schemas.id(ClientID.self), "from?": Schemas.date, "to?": Schemas.date]),
                 result: .object(["clientId": Schemas.id(ClientID.self), "openingBalanceCents": .integer(),
                                  "closingBalanceCents": .integer(),
                                  "lines": .array(.object([
-                                     "date": Schemas.date, "kind": .enumeration(["charge", "payment", "adjustment", "refund"]),
+                                     "date": Schemas.date, "kind": .enumeration(["charge", "payment", "adjustment", "insurancePayment", "refund"]),
                                      "description": .string(), "billId?": Schemas.id(BillID.self).orNull,
                                      "paymentId?": Schemas.id(PaymentID.self).orNull, "amountCents": .integer(),
                                      "runningBalanceCents": .integer(),

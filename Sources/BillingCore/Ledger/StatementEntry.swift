@@ -1,6 +1,6 @@
 /// One line of a client statement: a charge, payment, adjustment or refund, with a running balance.
 public struct StatementEntry: Sendable, Hashable, Encodable {
-    public enum Kind: String, Sendable, Codable { case charge, adjustment, payment, refund }
+    public enum Kind: String, Sendable, Codable { case charge, adjustment, insurancePayment, payment, refund }
     public var date: CalendarDate
     public var kind: Kind
     public var description: String
@@ -22,12 +22,12 @@ public struct StatementEntry: Sendable, Hashable, Encodable {
         self.runningBalanceCents = runningBalanceCents
     }
 
-    /// Sorts entries by date (charges, adjustments, payments, refunds within a day) and computes the
+    /// Sorts entries by date (charges, adjustments, insurance payments, payments, refunds within a day) and computes the
     /// running balance; entries before `from` fold into the opening balance, those after `to` are dropped.
     public static func statement(_ entries: [StatementEntry], from: CalendarDate?, to: CalendarDate?)
         -> (opening: Int64, lines: [StatementEntry])
     {
-        let order: [Kind: Int] = [.charge: 0, .adjustment: 1, .payment: 2, .refund: 3]
+        let order: [Kind: Int] = [.charge: 0, .adjustment: 1, .insurancePayment: 2, .payment: 3, .refund: 4]
         let sorted = entries.sorted { ($0.date, order[$0.kind]!) < ($1.date, order[$1.kind]!) }
         var running: Int64 = 0
         var opening: Int64 = 0

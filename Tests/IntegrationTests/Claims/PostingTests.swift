@@ -138,6 +138,10 @@ import Testing
         #expect(firstClaim["status"]?.stringValue == "paid")
         #expect(firstClaim["payerClaimNumber"]?.stringValue == "AET-1")
         #expect(firstClaim["statusMessage"]?.stringValue?.contains("check \(check)") == true, "\(firstClaim.text)")
+        // The client's statement lists the insurance money and ends at what the bills still owe.
+        let ledger = try await fixture.practice.call("client.ledger", ["clientId": .string(fixture.clientID)])
+        #expect(ledger["result"]?["closingBalanceCents"]?.int64Value == Int64(2500 + 9600), "\(ledger.text)")
+        #expect(ledger["result"]?["lines"]?.arrayValue.filter { $0["kind"] == "insurancePayment" }.count == 2)
 
         // The same check again is refused; its ERA arriving later posts nothing for these claims.
         let again = try await fixture.practice.call("insurancePayment.record", [

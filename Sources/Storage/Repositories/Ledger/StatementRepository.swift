@@ -7,7 +7,8 @@ public struct StatementRepository: Sendable {
     /// Creates the repository.
     public init() {}
 
-    /// Charges of Open/Complete bills, payments, adjustments and refunds of a client (unsorted).
+    /// Charges of Open/Complete bills, insurance payments on them, payments, adjustments and refunds of a
+    /// client (unsorted).
     public func entries(of clientID: ClientID, in transaction: Transaction) async throws -> [StatementEntry] {
         var entries: [StatementEntry] = []
         let fallback = CalendarDate(year: 2000, month: 1, day: 1)!
@@ -44,6 +45,19 @@ public struct StatementRepository: Sendable {
                 date: CalendarDate(try reader.string("day")) ?? fallback, kind: .adjustment,
                 description: "\(label): \(try reader.string("reason"))", billId: try reader.id(BillID.self, "bill_id"),
                 paymentId: nil, amountCents: -(try reader.int64("amount_cents"))))
+        }
+        for row in try await transaction.rows("""
+            select i.bill_id, i.received_on::text as day, i.amount_cents, i.payer_name, i.reference
+            from insurance_payments i join bills b on b.practice_id = i.practice_id and b.id = i.bill_id
+            where b.client_id = \(clientID.uuid) and b.status in ('open', 'complete')
+            """) {
+            let reader = RowReader(row)
+            let amount = try reader.int64("amount_cents")
+            let reference = try reader.optionalString("reference").map { " (\($0))" } ?? ""
+            entries.append(StatementEntry(
+                date: CalendarDate(try reader.string("day")) ?? fallback, kind: .insurancePayment,
+                description: "\(amount < 0 ? "Insurance take-back" : "Insurance payment"): \(try reader.string("payer_name"))\(reference)",
+                billId: try reader.id(BillID.self, "bill_id"), paymentId: nil, amountCents: -amount))
         }
         for row in try await transaction.rows("""
             select r.payment_id, r.refunded_on::text as day, r.amount_cents, r.reason
