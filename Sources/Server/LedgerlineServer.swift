@@ -101,6 +101,7 @@ extension LedgerlineServer {
         let notifications = NotificationService(runtime: runtime)
         let submission = ClaimSubmissionWorker(runtime: runtime, database: database, configuration: claims)
         let sync = ClaimStatusSync(runtime: runtime, configuration: claims)
+        let automation = BillingAutomation(runtime: runtime, configuration: claims)
         return [
             NotificationService.jobKind: ClosureJobHandler { job, transaction in
                 try await notifications.deliver(job, in: transaction, logger: logger)
@@ -110,6 +111,9 @@ extension LedgerlineServer {
             },
             ClaimStatusSync.jobKind: ClosureJobHandler { job, transaction in
                 try await sync.run(job, in: transaction, logger: logger)
+            },
+            BillingAutomation.jobKind: ClosureJobHandler { job, transaction in
+                try await automation.run(job, in: transaction, logger: logger)
             },
         ]
     }

@@ -354,7 +354,11 @@ enum CatalogMethods {
                     + "inside a group only the named sub-fields).",
                 params: updateParams, result: SettingsView.schema, errors: updateErrors, policy: catalogWriters
             ) { (changes: SettingsChanges, context) in
-                SettingsView(try await settings.update(changes, practiceID: try context.practiceID, in: context.transaction))
+                let updated = try await settings.update(changes, practiceID: try context.practiceID, in: context.transaction)
+                try await BillingAutomation.ensureScheduled(practiceID: try context.practiceID,
+                                                            hour: context.services.claims.automationHour,
+                                                            in: context.transaction)
+                return SettingsView(updated)
             },
             LedgerlineMethod(
                 "settings.updateClient",
@@ -363,7 +367,11 @@ enum CatalogMethods {
                 params: .object(["clientId": Schemas.id(ClientID.self), "overrides": overridesSchema(nullableFields: true)]),
                 result: SettingsView.schema, errors: updateErrors, policy: catalogWriters
             ) { (update: ClientOverridesUpdate, context) in
-                SettingsView(try await settings.updateClient(update, in: context.transaction))
+                let updated = try await settings.updateClient(update, in: context.transaction)
+                try await BillingAutomation.ensureScheduled(practiceID: try context.practiceID,
+                                                            hour: context.services.claims.automationHour,
+                                                            in: context.transaction)
+                return SettingsView(updated)
             },
         ]
     }

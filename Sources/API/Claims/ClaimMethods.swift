@@ -209,7 +209,7 @@ enum ClaimMethods {
                 summary: "The practice's alerts, newest first: claims stuck without acknowledgement, files the clearinghouse refused, claims needing review.",
                 params: .object(["includeResolved?": .boolean(), "limit?": Schemas.limit]),
                 result: .object(["items": .array(.object([
-                    "id": .string(), "kind": .enumeration(["claimStuck", "batchRejected", "claimNeedsReview"]),
+                    "id": .string(), "kind": .enumeration(["claimStuck", "batchRejected", "claimNeedsReview", "automation", "autoPayStopped"]),
                     "claimId?": Schemas.id(ClaimID.self).orNull, "message": .string(), "createdAt": Schemas.dateTime,
                     "resolvedAt?": Schemas.dateTime.orNull,
                 ], title: "Alert"), maxItems: nil)]),

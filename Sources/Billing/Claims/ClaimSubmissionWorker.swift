@@ -18,6 +18,8 @@ public struct ClaimConfiguration: Sendable {
     public var batchSize: Int
     /// ISA15: production or test files.
     public var usage: InterchangeEnvelope.Usage
+    /// The hour (0–23, practice time zone) billing automation runs each day (`LEDGERLINE_AUTOMATION_HOUR`, default 20).
+    public var automationHour: Int = 20
 
     /// Creates a configuration.
     public init(submissionHold: Duration = .seconds(3600), statusPollInterval: Duration = .seconds(900),
@@ -36,6 +38,9 @@ public struct ClaimConfiguration: Sendable {
         -> ClaimConfiguration
     {
         var configuration = ClaimConfiguration()
+        if let hour = environment["LEDGERLINE_AUTOMATION_HOUR"].flatMap(Int.init), (0...23).contains(hour) {
+            configuration.automationHour = hour
+        }
         if let value = environment["LEDGERLINE_CLAIM_HOLD_SECONDS"].flatMap(Double.init), value >= 0 {
             configuration.submissionHold = .milliseconds(Int64(value * 1000))
         }

@@ -82,6 +82,8 @@ public struct CardPaymentService: Sendable {
             }
             return stored
         }
+        // A new card starts AutoPay over after declines stopped it.
+        try await AutomationRepository().resetAutoPay(input.clientId, in: transaction)
         let record = PaymentMethodRecord(
             id: .generate(), clientID: input.clientId, contactID: input.contactId, plugin: plugin.name,
             processorToken: input.token, brand: input.brand, last4: input.last4, expMonth: input.expMonth,
