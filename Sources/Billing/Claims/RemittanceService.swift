@@ -36,6 +36,19 @@ public struct RemittanceService: Sendable {
             throw DomainError.invalid("/x12", "is not a readable 835: \(error)", code: "x12")
         }
         guard !file.transactions.isEmpty else { throw DomainError.invalid("/x12", "holds no 835 transaction", code: "x12") }
+        // An ERA paying another provider is refused as a whole, before anything is stored.
+        let practiceNPI = try await PracticeRepository().current(in: transaction)?.npi
+        for (index, payment) in file.transactions.enumerated() {
+            guard let payee = payment.payee?.npi, let practiceNPI, payee != practiceNPI else { continue }
+            let billing = try await claims.find(patientControlNumbers: payment.claims.map(\.patientControlNumber),
+                                                in: transaction).map(\.snapshot.billingProvider.npi)
+            if !billing.contains(payee) {
+                throw DomainError.invalid(
+                    "/x12",
+                    "transaction \(index + 1) pays NPI \(payee), not this practice's billing NPI \(practiceNPI): nothing was posted",
+                    code: "otherPayee")
+            }
+        }
         var results: [RemittanceImport] = []
         for (index, payment) in file.transactions.enumerated() {
             guard let trace = payment.checkOrTraceNumber, !trace.isEmpty else {

@@ -114,6 +114,14 @@ import Testing
         ])
         #expect(foreign["result"]?["unmatched"]?.arrayValue.count == 1, "\(foreign.text)")
 
+        // An ERA paying another provider's NPI is refused whole.
+        let otherNPI = Self.era(pcn: number, trace: "NPI\(UInt32.random(in: 100_000...999_999))", paid: 96, co: 29, pr: 25)
+            .replacingOccurrences(of: "XX*1234567893", with: "XX*1245319599")
+        let refused = try await fixture.practice.call("era.import", ["x12": .string(otherNPI)])
+        #expect(refused.errorPointers == ["/x12"], "\(refused.text)")
+        #expect(refused["error"]?["message"]?.stringValue?.contains("1245319599") == true
+            || refused.text.contains("1245319599"), "\(refused.text)")
+
         let garbage = try await fixture.practice.call("era.import", ["x12": "this is not an 835 file"])
         #expect(garbage.errorCode == -32602)
         #expect(garbage.errorPointers == ["/x12"])
