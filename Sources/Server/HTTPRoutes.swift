@@ -1,12 +1,15 @@
 import API
 import Billing
+import BillingCore
 import Foundation
 import Hummingbird
 import JSONRPC
 import NIOCore
+import PluginHost
 import Storage
 
-/// The HTTP surface: `POST /rpc`, `GET /health/live`, `GET /health/ready`.
+/// The HTTP surface: `POST /rpc`, `POST /webhooks/{plugin}/{token}`, `GET /files/{token}`,
+/// `GET /health/live`, `GET /health/ready`.
 public enum HTTPRoutes {
     /// Builds the router.
     public static func router(processor: RPCProcessor<LedgerlineExecutor>, database: Database,
@@ -26,6 +29,44 @@ public enum HTTPRoutes {
             guard let body = result.body else { return Response(status: .noContent) }
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        // Clearinghouse webhooks (Claim.MD enrollment events): the token names the practice's
+        // endpoint and carries its secret; unknown tokens, wrong secrets and other plugins all
+        // answer the same 404, and each event is applied once.
+        router.post("/webhooks/:plugin/:token") { request, context -> Response in
+            let plugin = context.parameters.get("plugin") ?? ""
+            let token = context.parameters.get("token") ?? ""
+            let notFound = Response(status: .notFound, headers: [.contentType: "application/json"],
+                                    body: jsonBody(#"{"error":"no such webhook"}"#))
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: maximumBodyBytes)
+            } catch {
+                return Response(status: .contentTooLarge, headers: [.contentType: "application/json"],
+                                body: jsonBody(#"{"error":"body too large"}"#))
+            }
+            do {
+                let delivery: ClearinghouseEnrollmentService.Delivery? = try await database.withTransaction { transaction in
+                    guard let practice = try await ClearinghouseEnrollmentService.practice(
+                        plugin: plugin, token: token, in: transaction) else { return nil }
+                    try await transaction.setTenant(practice)
+                    return try await ClearinghouseEnrollmentService(
+                        runtime: PluginRuntime(plugins: LoadedPlugins([:]), secretBox: nil)
+                    ).apply(webhook: Array(buffer: buffer), source: plugin, practiceID: practice, in: transaction)
+                }
+                guard let delivery else { return notFound }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(delivery))))
+            } catch let error as DomainError {
+                let reason = error.message.replacingOccurrences(of: "\"", with: "'")
+                return Response(status: .badRequest, headers: [.contentType: "application/json"],
+                                body: jsonBody(#"{"error":"\#(reason)"}"#))
+            } catch {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                body: jsonBody(#"{"error":"try again later"}"#))
+            }
         }
         router.get("/files/:token") { _, context -> Response in
             let token = context.parameters.get("token") ?? ""

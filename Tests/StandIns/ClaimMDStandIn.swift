@@ -120,6 +120,13 @@ public final class ClaimMDStandIn: Sendable {
         try await decode([StandInClaim].self, from: admin("GET", "/_admin/claims", query: accountKey))
     }
 
+    /// Every `/enroll/` request the stand-in kept (one per payer, type and provider): `payerid`,
+    /// `enroll_type`, `prov_taxid`, `prov_npi`, `enrollid`, `status`.
+    /// - Throws: ``Failure`` when the admin endpoint does not answer.
+    public func enrollments() async throws -> [[String: String]] {
+        try await decode([[String: String]].self, from: admin("GET", "/_admin/enrollments"))
+    }
+
     /// When each Claim.MD request with `accountKey` arrived (seconds since 1970), per endpoint
     /// (`upload`, `response`, …), including requests answered 429 or by a fault.
     /// - Throws: ``Failure`` when the admin endpoint does not answer.

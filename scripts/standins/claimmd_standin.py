@@ -24,6 +24,9 @@ Services:
               `last_responseid`. At most 20,000 per call.
   uploadlist  `UploadDate` (yyyy-mm-dd), `Page`: `file` items [G field names].
   payerlist   `payerid`, `payer_name` (partial match): `payer` items.
+  enroll      `payerid`, `enroll_type` (era|1500|ub|elig|attach), `prov_taxid` (required), `prov_npi`:
+              `success` and `link` (the form the provider completes); the same enrollment again
+              answers the same link and its `status`. Progress is Claim.MD's webhook (not sent here).
   eralist     `ERAID` cursor, `NewOnly` (default 1 [L]), `PayerID`, `CheckNumber`, `CheckDate`
               (mm-dd-yyyy): `era` items and `last_eraid`.
   era835      `eraid`: `eraid` + `data` (the 835 text).
@@ -45,6 +48,7 @@ Admin endpoints for tests (not part of Claim.MD):
   GET  /_admin/received[?accountKey=K]  {"pcns": {PCN: count}, "files": [{"filename", "accountKey"
                                         (masked), "claims", "at"}]}
   GET  /_admin/claims[?accountKey=K]    every claim with its current stage
+  GET  /_admin/enrollments               every /enroll/ request kept (one per payer, type and provider)
   GET  /_admin/requests[?accountKey=K]  request times (epoch seconds) per endpoint (per masked key
                                         without the filter)
   POST /_admin/advance                  every pending timed step happens now
@@ -81,7 +85,7 @@ from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-SERVICES = ("upload", "uploadlist", "response", "payerlist", "eralist", "era835", "eradata")
+SERVICES = ("upload", "uploadlist", "response", "payerlist", "eralist", "era835", "eradata", "enroll")
 SERVICE_PATH = re.compile(r"^/services/([A-Za-z0-9_]+)/?$")
 MAX_CLAIMS_PER_FILE = 2000
 MAX_RESPONSE_RESULTS = 20000
@@ -574,6 +578,7 @@ class Account:
         self.files = []
         self.entries = []  # /response/ entries: {"responseid", "claim", "status", "sender_name", …}
         self.eras = []
+        self.enrollments = []  # {"enrollid", "payerid", "enroll_type", "prov_taxid", "prov_npi", "status"}
         self.pcn_counts = {}
         self.received_files = []
 
@@ -1088,6 +1093,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_admin(200, admin_received(state, query.get("accountKey")))
         elif url.path == "/_admin/claims":
             self.send_admin(200, admin_claims(state, query.get("accountKey")))
+        elif url.path == "/_admin/enrollments":
+            with state.lock:
+                self.send_admin(200, [dict(item, accountKey=mask(account.key)) for account in state.accounts.values()
+                                      for item in account.enrollments])
         elif url.path == "/_admin/requests":
             self.send_admin(200, admin_requests(state, query.get("accountKey")))
         elif SERVICE_PATH.match(url.path):
@@ -1208,6 +1217,8 @@ class Handler(BaseHTTPRequestHandler):
             return state.upload_list(account, upload_date, int(page) if page.isdigit() and int(page) > 0 else 1)
         if name == "payerlist":
             return payer_list(fields.get("payerid", "").strip(), fields.get("payer_name", "").strip())
+        if name == "enroll":
+            return enroll(state, account, fields, self.headers.get("Host", "127.0.0.1"))
         if name == "eralist":
             return era_list(state, account, fields)
         eraid = (fields.get("eraid") or "").strip()
@@ -1245,6 +1256,34 @@ def parse_fault(payload):
     except (TypeError, ValueError):
         return "count, probability and delaySeconds must be numbers"
     return Fault(endpoint, mode, count, probability, delay)
+
+
+ENROLL_TYPES = ("era", "1500", "ub", "elig", "attach")
+
+
+def enroll(state, account, fields, host):
+    payerid = (fields.get("payerid") or "").strip()
+    enroll_type = (fields.get("enroll_type") or "").strip()
+    taxid = re.sub(r"[^0-9]", "", fields.get("prov_taxid") or "")
+    npi = (fields.get("prov_npi") or "").strip()
+    if not payerid or payerid.upper() not in {payer[0].upper() for payer in PAYERS}:
+        return result_with_error(ERROR_PARAMETER, "payerid is required and must be a known payer")
+    if enroll_type not in ENROLL_TYPES:
+        return result_with_error(ERROR_PARAMETER, "enroll_type must be one of %s" % ", ".join(ENROLL_TYPES))
+    if len(taxid) != 9:
+        return result_with_error(ERROR_PARAMETER, "prov_taxid is required (9 digits)")
+    if npi and not npi_is_valid(npi):
+        return result_with_error(ERROR_PARAMETER, "prov_npi is not a valid NPI")
+    with state.lock:
+        found = next((item for item in account.enrollments
+                      if (item["payerid"], item["enroll_type"], item["prov_taxid"], item["prov_npi"])
+                      == (payerid, enroll_type, taxid, npi)), None)
+        if found is None:
+            found = {"enrollid": str(state.next_id("mesgid")), "payerid": payerid, "enroll_type": enroll_type,
+                     "prov_taxid": taxid, "prov_npi": npi, "status": "new"}
+            account.enrollments.append(found)
+        link = "http://%s/enrollment-form/%s" % (host, found["enrollid"])
+        return Node("result", {"success": "1", "link": link, "enrollid": found["enrollid"], "status": found["status"]})
 
 
 def payer_list(payerid, name):

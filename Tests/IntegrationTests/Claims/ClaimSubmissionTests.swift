@@ -1,6 +1,9 @@
 import Billing
 import BillingCore
 import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import JSONRPC
 import PluginAPI
 import PluginHost
@@ -239,6 +242,62 @@ struct ClaimWorld: Sendable {
         #expect(atStandIn?.originalReference == payerNumber)
         #expect(try await world.standIn.received().pcns[replacementNumber] == 1)
         #expect(try await world.standIn.received().pcns[number] == 1)
+    }
+
+    /// POSTs a webhook body to the server as Claim.MD would.
+    static func postWebhook(_ world: ClaimWorld, path: String, _ body: String) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: world.server.baseURL + path)!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body.utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func enrollmentIsRequestedAtClaimMDAndItsWebhookApprovesItOnce() async throws {
+        let world = try await ClaimWorld.make()
+        defer { world.shutdown() }
+        try await world.server.start()
+        let owner = world.fixture.practice.ownerKey
+        let payers = try await world.server.call("payer.list", ["query": "cigna", "limit": 1], key: owner)
+        let cigna = try #require(payers["result"]?["items"]?.arrayValue.first?["id"]?.stringValue, "\(payers.text)")
+
+        // Requested through /enroll/: pending, with the form link Claim.MD answers.
+        let requested = try await world.server.call("enrollment.request", ["payerId": .string(cigna), "kind": "era"],
+                                                    key: owner)
+        let enrollment = try #require(requested["result"]?["enrollment"], "\(requested.text)")
+        #expect(enrollment["status"]?.stringValue == "pending")
+        #expect(requested["result"]?["link"]?.stringValue?.contains("/enrollment-form/") == true)
+        let atStandIn = try await world.standIn.enrollments()
+        #expect(atStandIn.count == 1)
+        #expect(atStandIn.first?["payerid"] == "62308" && atStandIn.first?["enroll_type"] == "era", "\(atStandIn)")
+        #expect(atStandIn.first?["prov_npi"] == "1234567893" && atStandIn.first?["prov_taxid"] == "123456789")
+
+        // The webhook path, shown once; Claim.MD's event approves the enrollment — once.
+        let webhook = try await world.server.call("integration.webhook", ["plugin": "claimmd"], key: owner)
+        let path = try #require(webhook["result"]?["path"]?.stringValue, "\(webhook.text)")
+        let body = #"{"UTCTime":"2026-12-01T10:00:00Z","acct_number":"48213","remote_acct_number":"","events":[{"eventid":"ev-1","event_type":"enroll","event_time":"2026-12-01T10:00:00Z","event_data":{"enroll":{"enrollid":"1","event":"enrolled","event_detail":"Approved by payer","enroll_type":"era","prov_npi":"1234567893","prov_taxid":"123456789","payerid":"62308"}}},{"eventid":"ev-2","event_type":"appeal","event_data":{"appeal":{"appealid":"9","event":"created"}}}]}"#
+        let (status, answer) = try await Self.postWebhook(world, path: path, body)
+        #expect(status == 200, "\(answer)")
+        #expect(answer.contains(#""applied":1"#) && answer.contains(#""ignored":1"#), "\(answer)")
+        let id = try #require(enrollment["id"]?.stringValue)
+        let approved = try await world.server.call("enrollment.get", ["id": .string(id)], key: owner)
+        #expect(approved["result"]?["enrollment"]?["status"]?.stringValue == "approved", "\(approved.text)")
+        let (again, replay) = try await Self.postWebhook(world, path: path, body)
+        #expect(again == 200 && replay.contains(#""duplicates":2"#), "\(replay)")
+
+        // Wrong secret, unknown endpoint, another plugin: the same 404; a body that is not events: 400.
+        let wrong = String(path.dropLast(3)) + "abc"
+        #expect(try await Self.postWebhook(world, path: wrong, body).0 == 404)
+        #expect(try await Self.postWebhook(world, path: "/webhooks/claimmd/nothing", body).0 == 404)
+        #expect(try await Self.postWebhook(world, path: path.replacingOccurrences(of: "/claimmd/", with: "/other/"),
+                                           body).0 == 404)
+        #expect(try await Self.postWebhook(world, path: path, "not json").0 == 400)
+        // A new path replaces the old one.
+        let rotated = try await world.server.call("integration.webhook", ["plugin": "claimmd"], key: owner)
+        #expect(rotated["result"]?["path"]?.stringValue != path)
+        #expect(try await Self.postWebhook(world, path: path, body).0 == 404)
     }
 
     @Test(.timeLimit(.minutes(10)))

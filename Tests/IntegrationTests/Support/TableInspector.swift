@@ -28,11 +28,12 @@ enum TableInspector {
     /// Tables that carry `practice_id` but are global on purpose (ARCHITECTURE.md §3): the
     /// credential index is read only through `ll_authenticate`, the file-token index only through
     /// `ll_file_by_token` (neither readable by the application role); the job queue is claimed globally.
-    static let globalTablesWithPracticeID: Set<String> = ["credential_index", "file_index", "jobs"]
+    static let globalTablesWithPracticeID: Set<String> = ["credential_index", "file_index", "jobs", "webhook_endpoints"]
 
     /// Every reviewed global table. A new table that is not tenant-scoped fails the catalog lint
     /// until someone adds it here on purpose. `payers` is the global payer catalog (reference data, no PHI).
-    static let reviewedGlobalTables: Set<String> = ["credential_index", "file_index", "jobs", "payers", "schema_migrations"]
+    static let reviewedGlobalTables: Set<String> = ["credential_index", "file_index", "jobs", "payers", "schema_migrations",
+                                                    "webhook_endpoints"]
 
     /// Every base table in `public`, enumerated from `information_schema`.
     static func tables(_ environment: TestEnvironment) async throws -> [InspectedTable] {

@@ -19,6 +19,15 @@ public struct PayerRepository: Sendable {
         return try Self.decode(row)
     }
 
+    /// The payer the clearinghouse knows by `clearinghousePayerID` (case-insensitive).
+    public func find(clearinghousePayerID: String, in transaction: Transaction) async throws -> Payer? {
+        guard let row = try await transaction.firstRow("""
+            select \(unescaped: Self.columns) from payers where upper(clearinghouse_payer_id) = upper(\(clearinghousePayerID))
+            order by id limit 1
+            """) else { return nil }
+        return try Self.decode(row)
+    }
+
     /// A page of active payers whose name or clearinghouse payer id contains `query` (case-insensitive),
     /// ordered by name then id, after `cursor`.
     public func search(_ query: String?, after cursor: Payer?, limit: Int, in transaction: Transaction) async throws
