@@ -20,7 +20,7 @@ enum AutomationMethods {
         "date": Schemas.date, "billsCreated": .array(.string(), maxItems: nil), "billsSent": .integer(minimum: 0),
         "claimsGenerated": .integer(minimum: 0), "claimsSubmitted": .integer(minimum: 0),
         "autoPayApproved": .integer(minimum: 0), "autoPayDeclined": .integer(minimum: 0),
-        "autoPayChargedCents": .integer(minimum: 0), "problems": .array(.string(maxLength: nil), maxItems: nil),
+        "autoPayChargedCents": .integer(minimum: 0), "superbillsSent": .integer(minimum: 0), "problems": .array(.string(maxLength: nil), maxItems: nil),
     ], title: "AutomationRun")
 
     static var all: [LedgerlineMethod] {

@@ -14,6 +14,8 @@ public struct AutomationSummary: Sendable, Codable, Hashable {
     public var autoPayApproved: Int = 0
     public var autoPayDeclined: Int = 0
     public var autoPayChargedCents: Int64 = 0
+    /// Monthly superbills generated and emailed.
+    public var superbillsSent: Int = 0
     /// What automation could not do, in words (each also raised as a practice alert when it needs a person).
     public var problems: [String] = []
 
@@ -80,6 +82,7 @@ public struct BillingAutomation: Sendable {
         var summary = AutomationSummary(date: date)
         try await createBills(date, practiceID: practiceID, summary: &summary, in: transaction, now: now)
         try await claims(date, practiceID: practiceID, summary: &summary, in: transaction, now: now)
+        try await superbills(date, practiceID: practiceID, summary: &summary, in: transaction, now: now)
         try await autoPay(date, practiceID: practiceID, summary: &summary, in: transaction, now: now)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -113,14 +116,15 @@ public struct BillingAutomation: Sendable {
 
     static func anythingOn(_ settings: BillSettings) -> Bool {
         settings.billCreation != .manual || settings.autoGenerateClaims || settings.autoSubmitClaims
-            || settings.autoPay.enabled || settings.autoSendBills
+            || settings.autoPay.enabled || settings.autoSendBills || settings.monthlySuperbills.enabled
     }
 
     /// `true` when the practice, or any client's override, switches some automation on.
     static func isActive(in transaction: Transaction) async throws -> Bool {
         if anythingOn(try await SettingsService().effective(for: nil, in: transaction)) { return true }
         return try await transaction.firstRow("""
-            select 1 from clients where billing_overrides ?| array['billCreation', 'autoPay', 'autoSendBills'] limit 1
+            select 1 from clients
+            where billing_overrides ?| array['billCreation', 'autoPay', 'autoSendBills', 'monthlySuperbills'] limit 1
             """) != nil
     }
 
@@ -244,6 +248,41 @@ public struct BillingAutomation: Sendable {
             _ = try await ClaimRepository().raiseAlert(
                 kind: "automation", claimID: nil, message: "Claims not submitted automatically — \(problem)",
                 dedupeKey: "automation:submit:\(date)", practiceID: practiceID, now: now, in: transaction)
+        }
+    }
+
+    /// On the configured day of the month, the previous month's superbill for each client it is on
+    /// for (every client, or only those who opted in when the practice says so), emailed.
+    private func superbills(_ date: CalendarDate, practiceID: PracticeID, summary: inout AutomationSummary,
+                            in transaction: Transaction, now: Date) async throws {
+        let practiceSettings = try await SettingsService().effective(for: nil, in: transaction)
+        let first = CalendarDate(year: date.year, month: date.month, day: 1)!
+        let from = first.adding(days: -1).adding(days: 1 - first.adding(days: -1).day)
+        let to = first.adding(days: -1)
+        let clients = try await transaction.rows("""
+            select distinct b.client_id from bills b join bill_lines l on l.bill_id = b.id
+            where b.status in ('open', 'complete')
+              and l.date_of_service between \(from.description)::date and \(to.description)::date
+            """).map { ClientID(uuid: try $0.decode(UUID.self)) }
+        let overrides = ClientBillingOverridesRepository()
+        for clientID in clients.sorted(by: { $0.description < $1.description }) {
+            let settings = try await SettingsService().effective(for: clientID, in: transaction)
+            guard settings.monthlySuperbills.enabled, date.day == settings.monthlySuperbills.dayOfMonth else { continue }
+            if practiceSettings.monthlySuperbills.clientOptIn {
+                let own = try await overrides.find(clientID, in: transaction)?.monthlySuperbills?.enabled
+                guard own == true else { continue }
+            }
+            if let problem = try await step("superbill of client \(clientID) for \(from)…\(to)", in: transaction, {
+                let superbill = try await DocumentService().generateSuperbill(
+                    clientID: clientID, from: from, to: to, practiceID: practiceID, memberID: nil, in: transaction, now: now)
+                _ = try await NotificationService(runtime: runtime).sendSuperbill(
+                    superbill, clientID: clientID, from: from, to: to, practiceID: practiceID, requestedBy: nil,
+                    in: transaction, now: now)
+            }) {
+                summary.problems.append(problem)
+            } else {
+                summary.superbillsSent += 1
+            }
         }
     }
 

@@ -293,6 +293,36 @@ extension NotificationService {
             practiceID: practiceID, requestedBy: requestedBy, in: transaction, now: now)
     }
 
+    /// Emails a generated superbill (PDF attached) to whoever receives the client's bills.
+    /// - Throws: −32009 when the recipient has no email address or did not agree to email;
+    ///   −32012 when email is not configured.
+    public func sendSuperbill(_ superbill: DocumentService.Superbill, clientID: ClientID, from: CalendarDate,
+                              to: CalendarDate, practiceID: PracticeID, requestedBy: MemberID?, in transaction: Transaction,
+                              now: Date = Date()) async throws -> DeliveredNotification {
+        let recipient = try await ClientService().billingRecipient(for: clientID, in: transaction, now: now)
+        let who = recipient.kind == .contact ? "the billing contact" : "the client"
+        guard let email = recipient.email, !email.isEmpty else {
+            throw Self.recipientProblem("\(who) has no email address", code: "notification.noAddress")
+        }
+        guard recipient.consents.email else {
+            throw Self.recipientProblem("\(who) has not agreed to receive email", code: "notification.noConsent")
+        }
+        _ = try await IntegrationService(runtime: runtime).resolve(.email, practiceID: practiceID, in: transaction)
+        guard let practice = try await DocumentSourceRepository().practice(in: transaction) else {
+            throw DomainError.notFound("practice")
+        }
+        let values: [String: Any] = [
+            "practiceName": practice.name, "practicePhone": practice.phone, "recipientFirstName": recipient.firstName,
+            "from": from.description, "to": to.description,
+        ]
+        return try await enqueue(
+            NotificationDraft(template: .superbillReady, channel: .email, recipient: email,
+                              recipientKind: recipient.kind.rawValue, clientID: clientID, contactID: recipient.contactId,
+                              billID: nil, message: Self.renderer.render(.superbillReady, values),
+                              attachment: ("superbill-\(from)-\(to).pdf", "application/pdf", superbill.pdf.bytes)),
+            practiceID: practiceID, requestedBy: requestedBy, in: transaction, now: now)
+    }
+
     static func recipientProblem(_ reason: String, code: String) -> DomainError {
         DomainError(.conflict, code: code, message: reason,
                     problems: [FieldProblem(pointer: "/channel", reason: reason, code: code)])

@@ -2,6 +2,7 @@ import BillingCore
 import Foundation
 import JSONRPC
 import PostgresNIO
+import StandIns
 import Testing
 
 /// Billing automation: daily bills, claims, and AutoPay with retries through the example processor
@@ -129,5 +130,37 @@ import Testing
         let alerts = try await fixture.practice.call("alert.list")
         let kinds = alerts["result"]?["items"]?.arrayValue.compactMap { $0["kind"]?.stringValue } ?? []
         #expect(kinds.filter { $0 == "automation" }.count == 3, "\(alerts.text)")
+    }
+
+    @Test func monthlySuperbillsAreEmailedOnTheirDayForTheMonthBefore() async throws {
+        let plugins = try await PluginTestEnvironment.shared()
+        let fixture = try await BillingFixture.make(plugins.environment)
+        try await Self.pinMorning(fixture.practice)
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        try await BillSendTests.configureEmail(fixture.practice, port: sink.port)
+        let updated = try await fixture.practice.call("settings.update", [
+            "version": 1, "monthlySuperbills": ["enabled": true, "dayOfMonth": 2],
+        ])
+        #expect(updated["result"] != nil, "\(updated.text)")
+        let created = try await fixture.practice.call("client.create", [
+            "firstName": "Avery", "lastName": "Lane", "dateOfBirth": "1990-05-06", "sex": "F",
+            "address": ["line1": "9 Oak St", "city": "Springfield", "state": "IL", "postalCode": "62704"],
+            "email": "avery@example.com", "consents": ["email": true, "sms": false], "assignedMemberIds": [.string(fixture.clinicianID)],
+        ])
+        let client = try #require(created["result"]?["client"]?["id"]?.stringValue, "\(created.text)")
+        let session = try await fixture.completedSession(client: client, date: "2026-10-15")
+        _ = try await fixture.openBill(sessions: [session], client: client)
+
+        #expect(try await Self.run(fixture.practice, "2026-11-01")["superbillsSent"]?.int64Value == 0)
+        let run = try await Self.run(fixture.practice, "2026-11-02")
+        #expect(run["superbillsSent"]?.int64Value == 1, "\(run.text)")
+        let mail = try #require(try await sink.waitForMessages(count: 1).first)
+        #expect(mail.rcptTos == ["avery@example.com"])
+        #expect(mail.header("Subject")?.contains("superbill") == true)
+        #expect(mail.text?.contains("2026-10-01") == true && mail.text?.contains("2026-10-31") == true, "\(mail.text ?? "")")
+        let attachment = try #require(mail.attachments.first)
+        #expect(attachment.filename == "superbill-2026-10-01-2026-10-31.pdf")
+        #expect(attachment.data.starts(with: Array("%PDF-".utf8)))
     }
 }
