@@ -31,6 +31,51 @@ import Testing
                 "files skipped because their ST01 is not 835: \(skipped)")
     }
 
+    /// Claim count, Σ CLP03 (charges), Σ CLP04 (paid) and Σ BPR02 per fixture, computed here with a
+    /// naive split on the separators the ISA declares — independent of the reader — must equal the
+    /// reader's figures.
+    @Test func everyFixturesClaimCountAndTotalsMatchAnIndependentCount() throws {
+        var checked = 0
+        for name in try ReaderFixtures.files("835") {
+            var text = try ReaderFixtures.read("835", name)
+            if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+            let characters = Array(text.drop(while: { $0.isWhitespace }))
+            let element: Character
+            let terminator: Character
+            if characters.count > 106, String(characters[0..<3]) == "ISA" {
+                element = characters[3]
+                terminator = characters[105]
+            } else if characters.count > 3, String(characters[0..<2]) == "ST" {
+                // A bare ST…SE (no envelope): the element separator follows ST; segments end with `~`.
+                element = characters[2]
+                terminator = characters.contains("~") ? "~" : "\n"
+            } else {
+                continue
+            }
+            let segments = String(characters).split(separator: terminator).map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: element, omittingEmptySubsequences: false)
+                    .map(String.init)
+            }
+            guard segments.contains(where: { $0.first == "ST" && $0.count > 1 && $0[1] == "835" }) else { continue }
+            func cents(_ text: String) -> Int64 {
+                let value = Decimal(string: text) ?? 0
+                return NSDecimalNumber(decimal: value * 100).int64Value
+            }
+            let clps = segments.filter { $0.first == "CLP" }
+            let charged = clps.reduce(Int64(0)) { $0 + cents($1.count > 3 ? $1[3] : "0") }
+            let paid = clps.reduce(Int64(0)) { $0 + cents($1.count > 4 ? $1[4] : "0") }
+            let bprTotal = segments.filter { $0.first == "BPR" }.reduce(Int64(0)) { $0 + cents($1.count > 2 ? $1[2] : "0") }
+
+            let file = try Reader835.read(text)
+            #expect(file.claims.count == clps.count, "\(name): \(file.claims.count) claims read, \(clps.count) CLP segments")
+            #expect(file.claims.reduce(Int64(0)) { $0 + $1.chargeCents } == charged, "\(name): charges")
+            #expect(file.claims.reduce(Int64(0)) { $0 + $1.paymentCents } == paid, "\(name): paid")
+            #expect(file.transactions.reduce(Int64(0)) { $0 + $1.payment.amountCents } == bprTotal, "\(name): BPR02")
+            checked += 1
+        }
+        #expect(checked == 10, "835 fixtures checked: \(checked)")
+    }
+
     @Test func non835TransactionSetIsRefusedNamingTheSTSegment() throws {
         let text = try ReaderFixtures.read("835", "managed-care.835.997")
         let error = try #require(throws: X12ReadError.self) { try Reader835.read(text) }
