@@ -59,9 +59,11 @@ import Testing
         #expect(after["result"]?["claim"]?["payerClaimNumber"]?.stringValue == "PAYER\(trace)")
         #expect(after["result"]?["claim"]?["events"]?.arrayValue.last?["source"]?.stringValue == "payer")
 
-        // The same payment again (by hand, or the poller after a hand import): nothing posts twice.
+        // The same payment twice more (by hand, or the poller after a hand import): it posts once.
         let again = try await fixture.practice.call("era.import", ["x12": .string(x12)])
         #expect(again["result"]?["era"]?["duplicate"] == true, "\(again.text)")
+        let third = try await fixture.practice.call("era.import", ["x12": .string(x12)])
+        #expect(third["result"]?["era"]?["duplicate"] == true, "\(third.text)")
         let practice = try #require(TableInspector.uuid(of: fixture.practice.id))
         #expect(try await fixture.practice.environment.count(
             "select count(*)::int from insurance_payments where practice_id = \(practice)") == 1)
