@@ -83,6 +83,46 @@ struct ClaimMDClearinghouse: Clearinghouse {
         return payers
     }
 
+    // MARK: - enrollment
+
+    /// Starts (or reads back) the provider's enrollment with a payer through `/enroll/`: Claim.MD
+    /// answers a link to the form the practice completes; progress then arrives by webhook.
+    ///
+    /// `transaction` `837P` enrolls for claims (`enroll_type` 1500), `835` for ERA, `270` for
+    /// eligibility. - Throws: `invalidParams` for another transaction; `rejected` with Claim.MD's
+    /// words when it refuses; `unavailable` when it cannot be reached.
+    func enrollment(_ request: EnrollmentRequest, settings: PluginJSON) async throws -> EnrollmentStatus {
+        let type: String
+        switch request.transaction {
+        case "837P": type = "1500"
+        case "835": type = "era"
+        case "270": type = "elig"
+        default:
+            throw PluginError(.invalidParams, "enrollment is for 837P, 835 or 270, not \(request.transaction)",
+                              field: "/transaction")
+        }
+        let account = ClaimMDAccount(settings: settings)
+        let answer = try await client.post("enroll", [
+            ("payerid", request.payerID), ("enroll_type", type),
+            ("prov_taxid", request.taxID.filter(\.isNumber)), ("prov_npi", request.providerNPI),
+        ], account: account)
+        let root = answer.root
+        let link = root.value("link") ?? root.elements("link").first.flatMap { $0.value("url") }
+        let status = root.value("status")?.lowercased() ?? ""
+        let word: String
+        if ["enrolled", "completed", "approved", "active"].contains(status) {
+            word = "approved"
+        } else if status == "rejected" || status == "denied" {
+            word = "denied"
+        } else {
+            word = "pending"
+        }
+        guard root.value("success") != nil || link != nil || !status.isEmpty else {
+            throw PluginError(.malformedResponse, "Claim.MD answered /enroll/ without success, link or status")
+        }
+        return EnrollmentStatus(status: word, link: link)
+    }
+
     // MARK: - submit
 
     /// Uploads `batch.x12` as one file named `batch.fileName` and answers one receipt per claim.
