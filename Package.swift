@@ -108,9 +108,11 @@ let package = Package(
             dependencies: [
                 "BillingCore", "Storage", "Documents", "X12", "PluginAPI", "PluginHost",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings
         ),
         .target(

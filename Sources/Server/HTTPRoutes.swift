@@ -24,7 +24,8 @@ public enum HTTPRoutes {
                                 body: jsonBody(#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"type":"bodyTooLarge","reason":"request body exceeds \#(maximumBodyBytes) bytes"}},"id":null}"#))
             }
             let environment = RequestEnvironment(authorization: request.headers[.authorization],
-                                                 remoteAddress: context.remoteAddress)
+                                                 remoteAddress: context.remoteAddress,
+                                                 userAgent: request.headers[.userAgent].map { String($0.prefix(300)) })
             let result = await processor.handle(body: Array(buffer: buffer), environment: environment)
             guard let body = result.body else { return Response(status: .noContent) }
             return Response(status: .ok, headers: [.contentType: "application/json"],

@@ -36,7 +36,8 @@ public enum LedgerlineServer {
 
         let database = Database(url: applicationURL, maximumConnections: configuration.databaseConnections, logger: logger)
         let claimConfiguration = ClaimConfiguration.fromEnvironment()
-        let services = Services(database: database, logger: logger, plugins: runtime, claims: claimConfiguration)
+        let services = Services(database: database, logger: logger, plugins: runtime, claims: claimConfiguration,
+                                signIn: SignInConfiguration.fromEnvironment())
         let processor = LedgerlineAPI.processor(
             services: services, operatorKey: configuration.operatorKey,
             limits: RPCLimits(maximumBatchLength: configuration.maximumBatchLength), logger: logger)

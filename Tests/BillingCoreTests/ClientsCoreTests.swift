@@ -119,12 +119,12 @@ import Testing
 
     @Test func clinicianSeesOnlyAssignedClients() {
         let clinician = MemberID.generate()
-        let caller = Caller.member(practiceID: .generate(), memberID: clinician, role: .clinician, credentialID: .generate())
+        let caller = Caller.member(practiceID: .generate(), memberID: clinician, role: .clinician, credentialID: .apiKey(.generate()))
         let visibility = ClientVisibility(caller)
         #expect(visibility.restrictedTo == clinician)
         #expect(visibility.allows(Self.client(born: "1990-01-01", assigned: [clinician])))
         #expect(!visibility.allows(Self.client(born: "1990-01-01", assigned: [.generate()])))
-        let biller = Caller.member(practiceID: .generate(), memberID: .generate(), role: .biller, credentialID: .generate())
+        let biller = Caller.member(practiceID: .generate(), memberID: .generate(), role: .biller, credentialID: .apiKey(.generate()))
         #expect(ClientVisibility(biller) == .all)
     }
 

@@ -10,10 +10,14 @@ import Testing
     /// The only SECURITY DEFINER functions, each reviewed: credential lookup and the credential index
     /// trigger; file lookup by token and the file index trigger (the same narrow pattern).
     static let securityDefinerAllowList: Set<String> = ["ll_authenticate", "ll_index_api_key", "ll_file_by_token", "ll_index_file",
-                                                        "ll_webhook_endpoint", "ll_webhook_register"]
+                                                        "ll_webhook_endpoint", "ll_webhook_register", "ll_index_credential",
+                                                        "ll_identity", "ll_identity_memberships", "ll_identity_failed",
+                                                        "ll_identity_succeeded", "ll_identity_set_password",
+                                                        "ll_identity_set_totp", "ll_identity_unlock", "ll_invitation",
+                                                        "ll_authenticate_session"]
     static let applicationRole = "ledgerline_app"
     /// Global indexes the application role reaches only through their SECURITY DEFINER lookup function.
-    static let lookupOnlyTables: Set<String> = ["credential_index", "file_index", "webhook_endpoints"]
+    static let lookupOnlyTables: Set<String> = ["credential_index", "file_index", "webhook_endpoints", "identities"]
 
     static func rows<T: Sendable>(_ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRow) throws -> T)
         async throws -> [T]

@@ -6,6 +6,9 @@ public enum Access: Sendable, Hashable {
     case `operator`
     /// Members of a practice with one of these roles.
     case members(Set<Role>)
+    /// Anyone, without a credential (signing in, accepting an invitation): the method authenticates
+    /// the caller itself.
+    case `public`
 
     /// Every member role.
     public static let anyMember = Access.members(Set(Role.allCases))
@@ -15,7 +18,7 @@ public enum Access: Sendable, Hashable {
     /// `true` when `role` may call the method.
     public func allows(_ role: Role) -> Bool {
         switch self {
-        case .operator: return false
+        case .operator, .public: return false
         case .members(let roles): return roles.contains(role)
         }
     }
@@ -24,6 +27,7 @@ public enum Access: Sendable, Hashable {
     public var roleNames: [String] {
         switch self {
         case .operator: return ["operator"]
+        case .public: return ["anyone"]
         case .members(let roles): return Role.allCases.filter(roles.contains).map(\.rawValue)
         }
     }

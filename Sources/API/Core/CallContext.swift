@@ -19,16 +19,19 @@ public final class CallContext: Sendable {
     public let services: Services
     /// A logger carrying the request id and practice.
     public let logger: Logger
+    /// The HTTP request's facts (peer address, user agent) for sign-in records and throttling.
+    public let environment: RequestEnvironment
     private let touched = Mutex<[String]>([])
 
     init(transaction: Transaction, caller: Caller, principal: Principal?, requestID: String, services: Services,
-         logger: Logger) {
+         logger: Logger, environment: RequestEnvironment = RequestEnvironment(authorization: nil)) {
         self.transaction = transaction
         self.caller = caller
         self.principal = principal
         self.requestID = requestID
         self.services = services
         self.logger = logger
+        self.environment = environment
     }
 
     /// The practice of a member call.
@@ -56,15 +59,18 @@ public struct Services: Sendable {
     public let plugins: PluginRuntime
     /// How claims are held, batched and tracked.
     public let claims: ClaimConfiguration
+    /// Session lifetimes, lockout, password cost.
+    public let signIn: SignInConfiguration
     public let logger: Logger
 
     /// Creates the service bundle; without `plugins` every integration feature answers "not configured".
     public init(database: Database, logger: Logger, plugins: PluginRuntime = .none,
-                claims: ClaimConfiguration = ClaimConfiguration()) {
+                claims: ClaimConfiguration = ClaimConfiguration(), signIn: SignInConfiguration = SignInConfiguration()) {
         self.database = database
         self.tenancy = TenancyService()
         self.plugins = plugins
         self.claims = claims
+        self.signIn = signIn
         self.logger = logger
     }
 }

@@ -12,7 +12,7 @@ public enum LedgerlineAPI {
         var registry = RPCMethodRegistry<CallContext, Access>()
         let areas: [[LedgerlineMethod]] = [
             TenancyMethods.all, CatalogMethods.all, ClientMethods.all, SessionMethods.all, BillingMethods.all,
-            IntegrationMethods.all, ClaimMethods.all, RemittanceMethods.all, ReportMethods.all, AutomationMethods.all, ClearinghouseEnrollmentMethods.all,
+            IntegrationMethods.all, ClaimMethods.all, RemittanceMethods.all, ReportMethods.all, AutomationMethods.all, ClearinghouseEnrollmentMethods.all, AuthMethods.all,
         ]
         for method in areas.joined() { registry.register(method) }
         return registry

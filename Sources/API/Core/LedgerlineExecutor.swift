@@ -11,11 +11,14 @@ public struct RequestEnvironment: Sendable {
     public var authorization: String?
     /// The peer address, for logs and throttling.
     public var remoteAddress: String?
+    /// The `User-Agent` header, recorded with sign-in sessions.
+    public var userAgent: String?
 
     /// Creates an environment.
-    public init(authorization: String?, remoteAddress: String? = nil) {
+    public init(authorization: String?, remoteAddress: String? = nil, userAgent: String? = nil) {
         self.authorization = authorization
         self.remoteAddress = remoteAddress
+        self.userAgent = userAgent
     }
 }
 
@@ -30,6 +33,7 @@ public struct LedgerlineExecutor: RPCExecutor {
     let operatorKeyHash: [UInt8]?
     let logger: Logger
     let keys = APIKeyRepository()
+    let signIn = SignInRepository()
     let audit = AuditRepository()
     let idempotency = IdempotencyRepository()
 
@@ -56,7 +60,10 @@ public struct LedgerlineExecutor: RPCExecutor {
                     case .operator:
                         bytes = try await runOperator(call, token: token, logger: callLogger, outcome: outcome)
                     case .members(let roles):
-                        bytes = try await runMember(call, token: token, roles: roles, logger: callLogger, outcome: outcome)
+                        bytes = try await runMember(call, token: token, roles: roles, logger: callLogger, outcome: outcome,
+                                                    environment: environment)
+                    case .public:
+                        bytes = try await runPublic(call, logger: callLogger, environment: environment)
                     }
                     return .success(bytes)
                 } catch StorageError.retryable(let state) where attempt < 3 {
@@ -104,16 +111,32 @@ public struct LedgerlineExecutor: RPCExecutor {
         }
     }
 
+    private func runPublic(_ call: RPCCall<CallContext, Access>, logger: Logger, environment: RequestEnvironment)
+        async throws -> [UInt8]
+    {
+        guard call.paramErrors.isEmpty else { throw RPCError.invalidParams(call.paramErrors) }
+        return try await services.database.withTransaction { transaction in
+            let context = CallContext(transaction: transaction, caller: .anonymous, principal: nil,
+                                      requestID: call.requestID, services: services, logger: logger,
+                                      environment: environment)
+            return try await call.method.invoke(call.params, context)
+        }
+    }
+
     private func runMember(_ call: RPCCall<CallContext, Access>, token: String?, roles: Set<Role>, logger: Logger,
-                           outcome: Outcome) async throws -> [UInt8] {
-        guard let token, token.hasPrefix("llk_") else {
+                           outcome: Outcome, environment: RequestEnvironment) async throws -> [UInt8] {
+        guard let token, token.hasPrefix("llk_") || token.hasPrefix("lls_") else {
             throw DomainError(.unauthenticated, code: "auth.required",
                               message: "send Authorization: Bearer with an API key or session token")
         }
         let hash = Secrets.hash(token)
         return try await services.database.withTransaction { transaction in
-            guard let principal = try await keys.authenticate(secretHash: hash, in: transaction) else {
-                throw DomainError(.unauthenticated, code: "auth.invalidCredential", message: "the credential is unknown or revoked")
+            let found = token.hasPrefix("lls_")
+                ? try await signIn.authenticate(sessionTokenHash: hash, in: transaction)
+                : try await keys.authenticate(secretHash: hash, in: transaction)
+            guard let principal = found else {
+                throw DomainError(.unauthenticated, code: "auth.invalidCredential",
+                                  message: "the credential is unknown, revoked or expired (sessions end after the idle time and at their absolute lifetime): sign in again")
             }
             outcome.set(principal)
             var memberLogger = logger
@@ -127,7 +150,8 @@ public struct LedgerlineExecutor: RPCExecutor {
                 transaction: transaction,
                 caller: .member(practiceID: principal.practiceID, memberID: principal.memberID, role: principal.role,
                                 credentialID: principal.credentialID),
-                principal: principal, requestID: call.requestID, services: services, logger: memberLogger)
+                principal: principal, requestID: call.requestID, services: services, logger: memberLogger,
+                environment: environment)
             let bytes: [UInt8]
             if case .string(let key)? = call.params["idempotencyKey"], call.method.params.property("idempotencyKey") != nil {
                 let hash = Self.requestHash(method: call.method.name, params: call.params)

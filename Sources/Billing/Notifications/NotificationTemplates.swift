@@ -15,6 +15,8 @@ public enum NotificationTemplate: String, Codable, Sendable, CaseIterable {
     case claimNeedsReview
     /// For the practice: a payer denied a claim.
     case claimDenied
+    /// For a member: an invitation to sign in (`member.invite`).
+    case memberInvitation
 }
 
 /// A rendered message, ready to freeze on a notification.
@@ -168,6 +170,27 @@ public struct NotificationRenderer: Sendable {
                     </body></html>
                     """,
                 sms: "Ledgerline: {{payerName}} denied claim {{patientControlNumber}}: {{reason}}")
+        case .memberInvitation:
+            return Source(
+                subject: "Your invitation to {{practiceName}}",
+                text: """
+                    Hello {{firstName}},
+
+                    {{practiceName}} invites you to sign in to Ledgerline as {{role}}.
+                    {{#link}}Open {{link}} to choose your password.{{/link}}{{^link}}Your invitation code: {{token}}{{/link}}
+
+                    The invitation works once and expires in {{hours}} hours. If you did not expect it, ignore this email.
+                    """,
+                html: """
+                    <!DOCTYPE html>
+                    <html><body style="font-family: sans-serif">
+                    <p>Hello {{firstName}},</p>
+                    <p>{{practiceName}} invites you to sign in to Ledgerline as {{role}}.</p>
+                    {{#link}}<p><a href="{{link}}">Choose your password</a></p>{{/link}}{{^link}}<p>Your invitation code: <code>{{token}}</code></p>{{/link}}
+                    <p>The invitation works once and expires in {{hours}} hours. If you did not expect it, ignore this email.</p>
+                    </body></html>
+                    """,
+                sms: "{{practiceName}} invites you to Ledgerline; see your email.")
         }
     }
 }

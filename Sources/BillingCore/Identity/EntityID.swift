@@ -132,3 +132,31 @@ public struct AuditEntryID: EntityID {
     public let uuid: UUID
     public init(uuid: UUID) { self.uuid = uuid }
 }
+
+/// Identifies a member's sign-in session: `ses_…`.
+public struct UserSessionID: EntityID {
+    public static let prefix = "ses"
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// Identifies an invitation to sign in to a practice: `inv_…`.
+public struct InvitationID: EntityID {
+    public static let prefix = "inv"
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// The credential a member's call came with: an API key (integrations) or a sign-in session (people).
+public enum CredentialID: Sendable, Hashable, CustomStringConvertible {
+    case apiKey(APIKeyID)
+    case session(UserSessionID)
+
+    /// The credential's id (`key_…` or `ses_…`), as the audit log records it.
+    public var description: String {
+        switch self {
+        case .apiKey(let id): id.description
+        case .session(let id): id.description
+        }
+    }
+}

@@ -15,9 +15,11 @@ public enum Caller: Sendable, Hashable {
     /// A platform operator using the operator key from configuration.
     case `operator`
     /// A member of a practice, through an API key or a sign-in session.
-    case member(practiceID: PracticeID, memberID: MemberID, role: Role, credentialID: APIKeyID)
+    case member(practiceID: PracticeID, memberID: MemberID, role: Role, credentialID: CredentialID)
     /// The server itself (background jobs).
     case system(practiceID: PracticeID)
+    /// Someone not signed in yet (`auth.signIn`, `auth.acceptInvite`).
+    case anonymous
 
     /// The practice the actor acts in, if any.
     public var practiceID: PracticeID? {
@@ -25,6 +27,7 @@ public enum Caller: Sendable, Hashable {
         case .operator: return nil
         case .member(let practiceID, _, _, _): return practiceID
         case .system(let practiceID): return practiceID
+        case .anonymous: return nil
         }
     }
 }

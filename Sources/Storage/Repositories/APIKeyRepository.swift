@@ -5,9 +5,21 @@ import PostgresNIO
 /// The authenticated principal behind a credential.
 public struct Principal: Sendable, Hashable {
     public let practiceID: PracticeID
-    public let credentialID: APIKeyID
+    public let credentialID: CredentialID
     public let memberID: MemberID
     public let role: Role
+    /// The signed-in person (sessions only).
+    public var identityID: UUID? = nil
+
+    /// Creates a principal.
+    public init(practiceID: PracticeID, credentialID: CredentialID, memberID: MemberID, role: Role,
+                identityID: UUID? = nil) {
+        self.practiceID = practiceID
+        self.credentialID = credentialID
+        self.memberID = memberID
+        self.role = role
+        self.identityID = identityID
+    }
 }
 
 /// Reads and writes `api_keys`; looks credentials up through `ll_authenticate`.
@@ -26,7 +38,7 @@ public struct APIKeyRepository: Sendable {
         let reader = RowReader(row)
         guard let role = Role(rawValue: try reader.string("role")) else { return nil }
         return Principal(practiceID: try reader.id(PracticeID.self, "practice_id"),
-                         credentialID: try reader.id(APIKeyID.self, "credential_id"),
+                         credentialID: .apiKey(try reader.id(APIKeyID.self, "credential_id")),
                          memberID: try reader.id(MemberID.self, "member_id"), role: role)
     }
 

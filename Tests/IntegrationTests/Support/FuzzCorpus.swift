@@ -131,6 +131,9 @@ struct FuzzCorpus {
         switch method.policy {
         case .operator:
             return credential == .operatorKey ? invalidParams : unauthenticated
+        case .public:
+            // No credential is judged: bad params are refused whoever calls.
+            return invalidParams
         case .members:
             switch credential {
             case .none, .garbage, .operatorKey: return unauthenticated

@@ -42,7 +42,7 @@ final class TestEnvironment: Sendable {
         self.logger = logger
         database = Database(url: applicationURL, maximumConnections: 30, logger: logger)
         admin = Database(url: adminURL, maximumConnections: 4, logger: logger)
-        services = Services(database: database, logger: logger)
+        services = Services(database: database, logger: logger, signIn: .tests)
         processor = LedgerlineAPI.processor(services: services, operatorKey: Self.operatorKey, limits: RPCLimits(),
                                             logger: logger)
     }
@@ -55,7 +55,8 @@ final class TestEnvironment: Sendable {
         logger = base.logger
         database = base.database
         admin = base.admin
-        services = Services(database: base.database, logger: base.logger, plugins: plugins, claims: claims)
+        services = Services(database: base.database, logger: base.logger, plugins: plugins, claims: claims,
+                            signIn: .tests)
         processor = LedgerlineAPI.processor(services: services, operatorKey: Self.operatorKey, limits: RPCLimits(),
                                             logger: base.logger)
     }
@@ -171,4 +172,14 @@ extension JSONValue {
     }
     /// Compact JSON text (for failure messages).
     var text: String { String(decoding: JSONWriter.encode(self), as: UTF8.self) }
+}
+
+extension SignInConfiguration {
+    /// Production limits with a lighter scrypt cost (ln=12: tests run a debug build, where the default
+    /// costs ~0.7 s a hash); every path still spends the same KDF work.
+    static var tests: SignInConfiguration {
+        var configuration = SignInConfiguration()
+        configuration.passwordCost = PasswordHasher.Cost(logN: 12, r: 8, p: 1)
+        return configuration
+    }
 }
