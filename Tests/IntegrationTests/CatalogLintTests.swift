@@ -14,10 +14,13 @@ import Testing
                                                         "ll_identity", "ll_identity_memberships", "ll_identity_failed",
                                                         "ll_identity_succeeded", "ll_identity_set_password",
                                                         "ll_identity_set_totp", "ll_identity_unlock", "ll_invitation",
-                                                        "ll_authenticate_session"]
+                                                        "ll_authenticate_session", "ll_reset_create", "ll_reset_use",
+                                                        "ll_identity_revoke_sessions", "ll_sign_in_failure",
+                                                        "ll_sign_in_failures"]
     static let applicationRole = "ledgerline_app"
     /// Global indexes the application role reaches only through their SECURITY DEFINER lookup function.
-    static let lookupOnlyTables: Set<String> = ["credential_index", "file_index", "webhook_endpoints", "identities"]
+    static let lookupOnlyTables: Set<String> = ["credential_index", "file_index", "webhook_endpoints", "identities",
+                                                "password_resets", "sign_in_failures"]
 
     static func rows<T: Sendable>(_ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRow) throws -> T)
         async throws -> [T]

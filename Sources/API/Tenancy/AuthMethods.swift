@@ -26,6 +26,7 @@ enum AuthMethods {
     }
 
     struct SwitchParams: Decodable, Sendable { let practiceId: PracticeID }
+    struct ResetRequestParams: Decodable, Sendable { let email: String }
     struct CodeParams: Decodable, Sendable { let code: String }
     struct RevokeParams: Decodable, Sendable { let id: UserSessionID? }
     struct MemberParams: Decodable, Sendable { let memberId: MemberID }
@@ -140,6 +141,25 @@ enum AuthMethods {
                     recoveryCode: params.recoveryCode, practiceID: params.practiceId,
                     userAgent: context.environment.userAgent, sourceAddress: context.environment.remoteAddress,
                     in: context.transaction))
+            },
+            LedgerlineMethod(
+                "auth.requestReset",
+                summary: "Ask for a password reset: a single-use code (or link) is emailed to the person through one of their practices' email channel. The answer is the same whether or not the email signs in anywhere.",
+                params: .object(["email": .string(minLength: 3, maxLength: 254)]),
+                result: .object(["requested": .boolean()]), errors: authErrors, policy: .public
+            ) { (params: ResetRequestParams, context) in
+                try await service(context).requestReset(email: params.email, in: context.transaction)
+                return ["requested": true]
+            },
+            LedgerlineMethod(
+                "auth.reset",
+                summary: "Choose a new password with a reset code (once, before it expires); every session of the person ends, in every practice.",
+                params: .object(["token": .string(minLength: 1, maxLength: 100),
+                                 "password": .string(minLength: 1, maxLength: 1024)]),
+                result: .object(["sessionsEnded": .integer(minimum: 0)]), errors: authErrors, policy: .public
+            ) { (params: AcceptParams, context) in
+                ["sessionsEnded": try await service(context).reset(token: params.token, password: params.password,
+                                                                   in: context.transaction)]
             },
             LedgerlineMethod(
                 "auth.switchPractice",

@@ -17,6 +17,8 @@ public enum NotificationTemplate: String, Codable, Sendable, CaseIterable {
     case claimDenied
     /// For a member: an invitation to sign in (`member.invite`).
     case memberInvitation
+    /// For a member: a password reset link (`auth.requestReset`).
+    case passwordReset
 }
 
 /// A rendered message, ready to freeze on a notification.
@@ -191,6 +193,26 @@ public struct NotificationRenderer: Sendable {
                     </body></html>
                     """,
                 sms: "{{practiceName}} invites you to Ledgerline; see your email.")
+        case .passwordReset:
+            return Source(
+                subject: "Reset your Ledgerline password",
+                text: """
+                    Someone asked to reset the password you use to sign in to Ledgerline ({{practiceName}}).
+                    {{#link}}Open {{link}} to choose a new one.{{/link}}{{^link}}Your reset code: {{token}}{{/link}}
+
+                    The code works once and expires in {{minutes}} minutes; choosing a new password signs you out everywhere.
+                    If you did not ask, ignore this email: your password stays as it is.
+                    """,
+                html: """
+                    <!DOCTYPE html>
+                    <html><body style="font-family: sans-serif">
+                    <p>Someone asked to reset the password you use to sign in to Ledgerline ({{practiceName}}).</p>
+                    {{#link}}<p><a href="{{link}}">Choose a new password</a></p>{{/link}}{{^link}}<p>Your reset code: <code>{{token}}</code></p>{{/link}}
+                    <p>The code works once and expires in {{minutes}} minutes; choosing a new password signs you out everywhere.
+                    If you did not ask, ignore this email: your password stays as it is.</p>
+                    </body></html>
+                    """,
+                sms: "Ledgerline: a password reset was requested; see your email.")
         }
     }
 }

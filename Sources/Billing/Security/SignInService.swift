@@ -18,6 +18,14 @@ public struct SignInConfiguration: Sendable {
     public var passwordCost: PasswordHasher.Cost = .default
     /// Where the front end accepts invitations; the token is appended as `?token=…`.
     public var acceptInvitationURL: String?
+    /// Where the front end resets passwords; the token is appended as `?token=…`.
+    public var resetPasswordURL: String?
+    /// How long a password reset code works. Default 60 minutes.
+    public var resetSeconds: Int = 3600
+    /// Failed sign-ins from one source address within ``addressWindowSeconds`` after which that
+    /// address is refused (whatever the account). Default 20 in 10 minutes.
+    public var addressFailureLimit: Int = 20
+    public var addressWindowSeconds: Int = 600
 
     /// The defaults.
     public init() {}
@@ -36,6 +44,8 @@ public struct SignInConfiguration: Sendable {
         if let value = positive("LEDGERLINE_SIGNIN_LOCK_SECONDS") { configuration.lockSeconds = value }
         if let value = positive("LEDGERLINE_INVITATION_HOURS") { configuration.invitationSeconds = value * 3600 }
         if let url = environment["LEDGERLINE_ACCEPT_INVITATION_URL"], !url.isEmpty { configuration.acceptInvitationURL = url }
+        if let url = environment["LEDGERLINE_RESET_PASSWORD_URL"], !url.isEmpty { configuration.resetPasswordURL = url }
+        if let value = positive("LEDGERLINE_SIGNIN_ADDRESS_LIMIT") { configuration.addressFailureLimit = value }
         return configuration
     }
 }
@@ -71,13 +81,19 @@ public struct SignInService: Sendable {
         self.database = database
     }
 
-    /// Counts a failed attempt (committed even though the call fails) and answers the failure.
-    private func failed(_ identityID: UUID) async throws -> DomainError {
+    /// Counts a failed attempt against the identity (when known) and the source address — committed
+    /// even though the call fails — and answers the failure.
+    private func failed(_ identityID: UUID?, source: String?) async throws -> DomainError {
         let lockAfter = configuration.lockAfterFailures
         let lockSeconds = configuration.lockSeconds
+        let window = configuration.addressWindowSeconds
         _ = try await database.withTransaction { transaction in
-            try await SignInRepository().recordFailure(identityID, lockAfter: lockAfter, lockSeconds: lockSeconds,
+            let repository = SignInRepository()
+            if let identityID {
+                _ = try await repository.recordFailure(identityID, lockAfter: lockAfter, lockSeconds: lockSeconds,
                                                        in: transaction)
+            }
+            if let source { _ = try await repository.recordAddressFailure(source, windowSeconds: window, in: transaction) }
         }
         return Self.failure()
     }
@@ -158,6 +174,50 @@ public struct SignInService: Sendable {
         return found.practiceID
     }
 
+    // MARK: - Password reset
+
+    /// Emails a single-use reset code to the person with `email`, through the email channel of the
+    /// first of their practices that has one. Answers the same whether the email exists or not.
+    public func requestReset(email: String, in transaction: Transaction, now: Date = Date()) async throws {
+        let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
+        let token = Secrets.generate(prefix: "llr_")
+        guard try await repository.createReset(email: normalized, tokenHash: Secrets.hash(token),
+                                               seconds: configuration.resetSeconds, in: transaction) != nil else { return }
+        for membership in try await repository.memberships(email: normalized, in: transaction) {
+            try await transaction.setTenant(membership.practiceID)
+            guard (try? await IntegrationService(runtime: runtime).resolve(.email, practiceID: membership.practiceID,
+                                                                           in: transaction)) != nil,
+                  let practice = try await PracticeRepository().current(in: transaction) else { continue }
+            var values: [String: Any] = [
+                "practiceName": practice.legalName, "token": token, "minutes": String(configuration.resetSeconds / 60),
+            ]
+            if let url = configuration.resetPasswordURL { values["link"] = "\(url)?token=\(token)" }
+            _ = try await NotificationService(runtime: runtime).enqueue(
+                NotificationDraft(template: .passwordReset, channel: .email, recipient: normalized,
+                                  recipientKind: "member", clientID: nil, contactID: nil, billID: nil,
+                                  message: NotificationService.renderer.render(.passwordReset, values), attachment: nil),
+                practiceID: membership.practiceID, requestedBy: nil, in: transaction, now: now)
+            return
+        }
+    }
+
+    /// Sets a new password with a reset code (once, before it expires) and ends every session of the
+    /// person in every practice.
+    /// - Throws: −32001 for an unknown, used or expired code; −32602 naming `/password`.
+    public func reset(token: String, password: String, in transaction: Transaction) async throws -> Int {
+        guard token.hasPrefix("llr_"), token.count <= 100,
+              let email = try await repository.useReset(tokenHash: Secrets.hash(token), in: transaction) else {
+            throw DomainError(.unauthenticated, code: "auth.resetInvalid",
+                              message: "the reset code is unknown, already used or expired: ask for a new one")
+        }
+        let problems = PasswordPolicy.problems(password, email: email, names: [])
+        guard problems.isEmpty else {
+            throw DomainError.validation(problems.map { FieldProblem(pointer: "/password", reason: $0, code: "weak") })
+        }
+        _ = try await repository.setPassword(email: email, passwordHash: try hasher.hash(password), in: transaction)
+        return try await repository.revokeAllSessions(email: email, in: transaction)
+    }
+
     // MARK: - Sign-in
 
     /// Signs in with email, password and (when enrolled) a TOTP or recovery code, into `practiceID`
@@ -168,16 +228,23 @@ public struct SignInService: Sendable {
                        practiceID: PracticeID?, userAgent: String?, sourceAddress: String?,
                        in transaction: Transaction, now: Date = Date()) async throws -> SignedIn {
         let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
-        guard let identity = try await repository.identity(email: normalized, in: transaction) else {
+        // An address that keeps failing is refused for a while, whichever accounts it tries.
+        if let sourceAddress, try await repository.addressFailures(
+            sourceAddress, windowSeconds: configuration.addressWindowSeconds, in: transaction)
+            >= configuration.addressFailureLimit {
             hasher.verifyDummy(password)
             throw Self.failure()
+        }
+        guard let identity = try await repository.identity(email: normalized, in: transaction) else {
+            hasher.verifyDummy(password)
+            throw try await failed(nil, source: sourceAddress)
         }
         if let locked = identity.lockedUntil, locked > now {
             hasher.verifyDummy(password)
-            throw Self.failure()
+            throw try await failed(nil, source: sourceAddress)
         }
         guard try hasher.verify(password, against: identity.passwordHash) else {
-            throw try await failed(identity.id)
+            throw try await failed(identity.id, source: sourceAddress)
         }
         var step: Int64?
         var spentRecovery: [UInt8]?
@@ -185,13 +252,13 @@ public struct SignInService: Sendable {
             if let code = totpCode?.filter(\.isNumber), !code.isEmpty {
                 guard let totp = try openTOTP(identity),
                       let matched = totp.verify(code, at: now), Int64(matched) > (identity.totpLastStep ?? -1) else {
-                    throw try await failed(identity.id)
+                    throw try await failed(identity.id, source: sourceAddress)
                 }
                 step = Int64(matched)
             } else if let typed = recoveryCode, let recovery = RecoveryCodes.normalized(typed) {
                 let hash = Secrets.hash(recovery)
                 guard identity.recoveryCodeHashes.contains(where: { Secrets.constantTimeEquals($0, hash) }) else {
-                    throw try await failed(identity.id)
+                    throw try await failed(identity.id, source: sourceAddress)
                 }
                 spentRecovery = hash
             } else {
@@ -228,8 +295,11 @@ public struct SignInService: Sendable {
             throw Self.sessionRequired()
         }
         _ = try await repository.revoke(current, identityID: identityID, now: now, in: transaction)
-        return try await startSession(identityID: identityID, membership: membership, memberships: memberships,
-                                      userAgent: userAgent, sourceAddress: sourceAddress, in: transaction, now: now)
+        let started = try await startSession(identityID: identityID, membership: membership, memberships: memberships,
+                                             userAgent: userAgent, sourceAddress: sourceAddress, in: transaction, now: now)
+        // The call itself is audited in the practice it was made in.
+        try await transaction.setTenant(principal.practiceID)
+        return started
     }
 
     private func startSession(identityID: UUID, membership: Membership, memberships: [Membership], userAgent: String?,

@@ -143,6 +143,39 @@ public struct SignInRepository: Sendable {
         try await transaction.query("update members set sign_in_enabled = true where id = \(memberID.uuid)")
     }
 
+    // MARK: - Password reset and throttling
+
+    /// Stores a reset token for `email`; `nil` when no identity has that email.
+    public func createReset(email: String, tokenHash: [UInt8], seconds: Int, in transaction: Transaction) async throws
+        -> UUID?
+    {
+        try await transaction.firstRow("""
+            select ll_reset_create(\(email), \(ByteBuffer(bytes: tokenHash)), \(seconds)::integer)
+            """)?.decode(UUID?.self)
+    }
+
+    /// Spends a reset token: the identity's email, once, before it expires.
+    public func useReset(tokenHash: [UInt8], in transaction: Transaction) async throws -> String? {
+        try await transaction.firstRow("select ll_reset_use(\(ByteBuffer(bytes: tokenHash)))")?.decode(String?.self)
+    }
+
+    /// Ends every session of the identity of `email`, in every practice.
+    public func revokeAllSessions(email: String, in transaction: Transaction) async throws -> Int {
+        try await transaction.firstRow("select ll_identity_revoke_sessions(\(email))")?.decode(Int?.self) ?? 0
+    }
+
+    /// Counts a failed sign-in from `source`; answers the failures from it within the window.
+    public func recordAddressFailure(_ source: String, windowSeconds: Int, in transaction: Transaction) async throws -> Int {
+        try await transaction.firstRow("select ll_sign_in_failure(\(source), \(windowSeconds)::integer)")?
+            .decode(Int?.self) ?? 0
+    }
+
+    /// Failed sign-ins from `source` within the window.
+    public func addressFailures(_ source: String, windowSeconds: Int, in transaction: Transaction) async throws -> Int {
+        try await transaction.firstRow("select ll_sign_in_failures(\(source), \(windowSeconds)::integer)")?
+            .decode(Int?.self) ?? 0
+    }
+
     // MARK: - Invitations
 
     /// Stores an invitation (the trigger indexes its token).

@@ -199,4 +199,82 @@ import Testing
         let foreign = try await other.practice.call("member.unlock", ["memberId": .string(member)])
         #expect(foreign.errorCode == -32004, "\(foreign.text)")
     }
+
+    /// The reset code read from the email delivered to `email`.
+    static func resetCode(_ setup: Setup, _ email: String) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            for mail in try setup.sink.messages() where mail.rcptTos == [email] {
+                if let text = mail.text, let range = text.range(of: #"llr_[0-9A-Za-z]{43}"#, options: .regularExpression) {
+                    return String(text[range])
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestSetupError("no reset email reached \(email)")
+    }
+
+    @Test func aResetByEmailSignsOutEverywhereAndABillerSwitchesBetweenPractices() async throws {
+        let setup = try await Self.setup()
+        defer { setup.sink.stop() }
+        let environment = setup.plugins.environment
+        let (_, email, token) = try await Self.invited(setup)
+        _ = try await environment.call("auth.acceptInvite", ["token": .string(token), "password": .string(Self.password)],
+                                       key: nil)
+
+        // A second practice invites the same person: they confirm the password they already have.
+        let second = try await BillingFixture.make(environment)
+        try await BillSendTests.configureEmail(second.practice, port: setup.sink.port)
+        let created = try await second.practice.call("member.create", [
+            "firstName": "Casey", "lastName": "Morgan", "email": .string(email), "role": "biller",
+        ])
+        let secondMember = try #require(created["result"]?["member"]?["id"]?.stringValue, "\(created.text)")
+        _ = try await second.practice.call("member.invite", ["memberId": .string(secondMember)])
+        var secondToken: String?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while secondToken == nil && ContinuousClock.now < deadline {
+            let texts = try setup.sink.messages().filter { $0.rcptTos == [email] }.compactMap(\.text)
+            secondToken = texts.compactMap { text in
+                text.range(of: #"lli_[0-9A-Za-z]{43}"#, options: .regularExpression).map { String(text[$0]) }
+            }.first { $0 != token }
+            if secondToken == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        let invitation = try #require(secondToken)
+        let otherPassword = try await environment.call(
+            "auth.acceptInvite", ["token": .string(invitation), "password": "another-long-passphrase-9"], key: nil)
+        #expect(otherPassword.errorPointers == ["/password"], "\(otherPassword.text)")
+        let joined = try await environment.call(
+            "auth.acceptInvite", ["token": .string(invitation), "password": .string(Self.password)], key: nil)
+        #expect(joined["result"]?["practiceId"]?.stringValue == second.practice.id, "\(joined.text)")
+
+        let signedIn = try await Self.signIn(setup, ["email": .string(email), "password": .string(Self.password),
+                                                     "practiceId": .string(setup.practice.id)])
+        let first = try #require(signedIn["result"]?["token"]?.stringValue, "\(signedIn.text)")
+        #expect(signedIn["result"]?["practices"]?.arrayValue.count == 2)
+        let switched = try await environment.call("auth.switchPractice", ["practiceId": .string(second.practice.id)],
+                                                  key: first)
+        let inSecond = try #require(switched["result"]?["token"]?.stringValue, "\(switched.text)")
+        #expect(try await environment.call("practice.get", key: inSecond)["result"]?["practice"]?["id"]?.stringValue
+            == second.practice.id)
+        #expect(try await environment.call("practice.get", key: first).errorCode == -32001, "the old session ended")
+
+        // Reset by email: the code works once, and every session ends.
+        let unknown = try await environment.call("auth.requestReset", ["email": "nobody.at.all@example.com"], key: nil)
+        #expect(unknown["result"]?["requested"] == true)
+        let requested = try await environment.call("auth.requestReset", ["email": .string(email)], key: nil)
+        #expect(requested["result"]?["requested"] == true, "\(requested.text)")
+        let code = try await Self.resetCode(setup, email)
+        let weak = try await environment.call("auth.reset", ["token": .string(code), "password": "123456789012"], key: nil)
+        #expect(weak.errorPointers.contains("/password"), "\(weak.text)")
+        let newPassword = "quiet-harbor-maple-77"
+        let reset = try await environment.call("auth.reset", ["token": .string(code), "password": .string(newPassword)],
+                                               key: nil)
+        #expect((reset["result"]?["sessionsEnded"]?.int64Value ?? 0) >= 1, "\(reset.text)")
+        #expect(try await environment.call("practice.get", key: inSecond).errorCode == -32001)
+        let reused = try await environment.call("auth.reset", ["token": .string(code), "password": .string(newPassword)],
+                                                key: nil)
+        #expect(reused.errorCode == -32001)
+        #expect(try await Self.signIn(setup, ["email": .string(email), "password": .string(Self.password)]).errorCode == -32001)
+        #expect(try await Self.signIn(setup, ["email": .string(email), "password": .string(newPassword)])["result"]?["token"] != nil)
+    }
 }

@@ -33,7 +33,8 @@ enum TableInspector {
     /// Every reviewed global table. A new table that is not tenant-scoped fails the catalog lint
     /// until someone adds it here on purpose. `payers` is the global payer catalog (reference data, no PHI).
     static let reviewedGlobalTables: Set<String> = ["credential_index", "file_index", "jobs", "payers", "schema_migrations",
-                                                    "webhook_endpoints", "identities"]
+                                                    "webhook_endpoints", "identities", "password_resets",
+                                                    "sign_in_failures"]
 
     /// Every base table in `public`, enumerated from `information_schema`.
     static func tables(_ environment: TestEnvironment) async throws -> [InspectedTable] {
