@@ -141,6 +141,11 @@ public struct LedgerlineExecutor: RPCExecutor {
             outcome.set(principal)
             var memberLogger = logger
             memberLogger[metadataKey: "practice"] = "\(principal.practiceID)"
+            if principal.restricted, !["auth.enrollTotp", "auth.confirmTotp", "auth.signOut", "auth.sessions"]
+                .contains(call.method.name) {
+                throw DomainError(.forbidden, code: "auth.twoFactorEnrollmentRequired",
+                                  message: "this practice requires two-factor sign-in: enrol with auth.enrollTotp and auth.confirmTotp first")
+            }
             guard roles.contains(principal.role) else {
                 throw DomainError(.forbidden, code: "auth.roleNotAllowed",
                                   message: "the \(principal.role.rawValue) role may not call \(call.method.name)")

@@ -46,6 +46,7 @@ enum AuthMethods {
         let memberId: MemberID
         let role: Role
         let expiresAt: Date
+        let twoFactorEnrollmentRequired: Bool
         let practices: [Practice]
 
         init(_ signedIn: SignedIn) {
@@ -55,6 +56,7 @@ enum AuthMethods {
             memberId = signedIn.memberID
             role = signedIn.role
             expiresAt = signedIn.expiresAt
+            twoFactorEnrollmentRequired = signedIn.twoFactorEnrollmentRequired
             practices = signedIn.practices.map {
                 Practice(id: $0.practiceID, name: $0.practiceName, memberId: $0.memberID, role: $0.role)
             }
@@ -63,6 +65,7 @@ enum AuthMethods {
         static let schema = Schema.object([
             "token": .string(), "sessionId": Schemas.id(UserSessionID.self), "practiceId": Schemas.id(PracticeID.self),
             "memberId": Schemas.id(MemberID.self), "role": .enumeration(Role.self), "expiresAt": Schemas.dateTime,
+            "twoFactorEnrollmentRequired": .boolean(),
             "practices": .array(.object([
                 "id": Schemas.id(PracticeID.self), "name": .string(), "memberId": Schemas.id(MemberID.self),
                 "role": .enumeration(Role.self),

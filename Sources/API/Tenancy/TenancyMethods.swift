@@ -72,6 +72,7 @@ enum TenancyMethods {
         let practiceCreateParams = Schema.object(practiceFields).adding(["owner": ownerSchema])
         let practiceUpdateParams = Schema.object(["version": Schemas.version])
             .merging(Schema.object(practiceFields).allOptional)
+            .merging(Schema.object(["requireTwoFactor?": .boolean()]))
         let memberUpdateParams = Schema.object(["id": Schemas.id(MemberID.self), "version": Schemas.version])
             .merging(Schema.object(memberInput).adding(["role": .enumeration(Role.self)]).allOptional)
 

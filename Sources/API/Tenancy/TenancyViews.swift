@@ -14,6 +14,7 @@ struct PracticeView: Encodable, Sendable {
     let address: Address
     let phone: String
     let timeZone: String
+    let requireTwoFactor: Bool
     let version: Int
     let createdAt: Date
     let updatedAt: Date
@@ -29,6 +30,7 @@ struct PracticeView: Encodable, Sendable {
         address = practice.address
         phone = practice.phone
         timeZone = practice.timeZone
+        requireTwoFactor = practice.requireTwoFactor
         version = practice.version
         createdAt = practice.createdAt
         updatedAt = practice.updatedAt
@@ -38,7 +40,7 @@ struct PracticeView: Encodable, Sendable {
         "id": Schemas.id(PracticeID.self), "legalName": .string(), "taxId": .string(),
         "taxIdType": .enumeration(TaxID.Kind.self), "npi": .string(), "taxonomyCode": .string(),
         "billingProviderType": .enumeration(BillingProviderType.self), "address": Schemas.address,
-        "phone": .string(), "timeZone": .string(), "version": .integer(minimum: 1),
+        "phone": .string(), "timeZone": .string(), "requireTwoFactor": .boolean(), "version": .integer(minimum: 1),
         "createdAt": Schemas.dateTime, "updatedAt": Schemas.dateTime,
     ], title: "Practice")
 }

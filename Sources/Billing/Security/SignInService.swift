@@ -61,6 +61,9 @@ public struct SignedIn: Sendable {
     public var expiresAt: Date
     /// Every practice the person may switch to (`auth.switchPractice`).
     public var practices: [Membership]
+    /// The practice requires two-factor sign-in and the person has not enrolled: until they do
+    /// (`auth.enrollTotp`, `auth.confirmTotp`) the session can do nothing else.
+    public var twoFactorEnrollmentRequired: Bool
 }
 
 /// Member sign-in: invitations by email, passwords (scrypt with the cost kept in the hash, a minimum
@@ -83,18 +86,37 @@ public struct SignInService: Sendable {
 
     /// Counts a failed attempt against the identity (when known) and the source address — committed
     /// even though the call fails — and answers the failure.
-    private func failed(_ identityID: UUID?, source: String?) async throws -> DomainError {
+    private func failed(_ identityID: UUID?, email: String? = nil, source: String?) async throws -> DomainError {
         let lockAfter = configuration.lockAfterFailures
         let lockSeconds = configuration.lockSeconds
         let window = configuration.addressWindowSeconds
-        _ = try await database.withTransaction { transaction in
+        let failures = try await database.withTransaction { transaction -> Int in
             let repository = SignInRepository()
+            var failures = 0
             if let identityID {
-                _ = try await repository.recordFailure(identityID, lockAfter: lockAfter, lockSeconds: lockSeconds,
-                                                       in: transaction)
+                let recorded = try await repository.recordFailure(identityID, lockAfter: lockAfter, lockSeconds: lockSeconds,
+                                                                  in: transaction)
+                failures = recorded.failures
+                // The moment an account locks is audited in every practice the person belongs to.
+                if recorded.failures == lockAfter, let email {
+                    for membership in try await repository.memberships(email: email, in: transaction) {
+                        try await transaction.setTenant(membership.practiceID)
+                        try await AuditRepository().append(
+                            AuditEntry(id: .generate(), at: Date(), actorType: "system", memberId: membership.memberID,
+                                       credentialId: nil, method: "auth.locked", entityIds: [membership.memberID.description],
+                                       outcome: "error", errorCode: -32001, requestId: "signin-lock"),
+                            practiceID: membership.practiceID, in: transaction)
+                    }
+                }
             }
-            if let source { _ = try await repository.recordAddressFailure(source, windowSeconds: window, in: transaction) }
+            if let source {
+                failures = max(failures, try await repository.recordAddressFailure(source, windowSeconds: window,
+                                                                                    in: transaction))
+            }
+            return failures
         }
+        // Repeated failures slow down before they lock: a quarter second per failure past the second, at most 2 s.
+        if failures > 2 { try? await Task.sleep(for: .milliseconds(min(2000, (failures - 2) * 250))) }
         return Self.failure()
     }
 
@@ -244,7 +266,7 @@ public struct SignInService: Sendable {
             throw try await failed(nil, source: sourceAddress)
         }
         guard try hasher.verify(password, against: identity.passwordHash) else {
-            throw try await failed(identity.id, source: sourceAddress)
+            throw try await failed(identity.id, email: normalized, source: sourceAddress)
         }
         var step: Int64?
         var spentRecovery: [UInt8]?
@@ -252,13 +274,13 @@ public struct SignInService: Sendable {
             if let code = totpCode?.filter(\.isNumber), !code.isEmpty {
                 guard let totp = try openTOTP(identity),
                       let matched = totp.verify(code, at: now), Int64(matched) > (identity.totpLastStep ?? -1) else {
-                    throw try await failed(identity.id, source: sourceAddress)
+                    throw try await failed(identity.id, email: normalized, source: sourceAddress)
                 }
                 step = Int64(matched)
             } else if let typed = recoveryCode, let recovery = RecoveryCodes.normalized(typed) {
                 let hash = Secrets.hash(recovery)
                 guard identity.recoveryCodeHashes.contains(where: { Secrets.constantTimeEquals($0, hash) }) else {
-                    throw try await failed(identity.id, source: sourceAddress)
+                    throw try await failed(identity.id, email: normalized, source: sourceAddress)
                 }
                 spentRecovery = hash
             } else {
@@ -279,7 +301,8 @@ public struct SignInService: Sendable {
             _ = try await repository.setPassword(email: normalized, passwordHash: try hasher.hash(password), in: transaction)
         }
         return try await startSession(identityID: identity.id, membership: membership, memberships: memberships,
-                                      userAgent: userAgent, sourceAddress: sourceAddress, in: transaction, now: now)
+                                      userAgent: userAgent, sourceAddress: sourceAddress,
+                                      twoFactorEnrolled: identity.totpEnabled, in: transaction, now: now)
     }
 
     /// Moves the signed-in person to another of their practices: the current session ends and a new
@@ -295,22 +318,30 @@ public struct SignInService: Sendable {
             throw Self.sessionRequired()
         }
         _ = try await repository.revoke(current, identityID: identityID, now: now, in: transaction)
+        let enrolled = try await repository.identity(email: email, in: transaction)?.totpEnabled ?? false
         let started = try await startSession(identityID: identityID, membership: membership, memberships: memberships,
-                                             userAgent: userAgent, sourceAddress: sourceAddress, in: transaction, now: now)
+                                             userAgent: userAgent, sourceAddress: sourceAddress,
+                                             twoFactorEnrolled: enrolled, in: transaction, now: now)
         // The call itself is audited in the practice it was made in.
         try await transaction.setTenant(principal.practiceID)
         return started
     }
 
     private func startSession(identityID: UUID, membership: Membership, memberships: [Membership], userAgent: String?,
-                              sourceAddress: String?, in transaction: Transaction, now: Date) async throws -> SignedIn {
+                              sourceAddress: String?, twoFactorEnrolled: Bool, in transaction: Transaction, now: Date)
+        async throws -> SignedIn
+    {
         try await transaction.setTenant(membership.practiceID)
+        // A practice that requires two-factor sign-in lets a person who has not enrolled do only that.
+        let practiceRequires = try await PracticeRepository().current(in: transaction)?.requireTwoFactor ?? false
+        let restricted = !twoFactorEnrolled && practiceRequires
         let token = Secrets.generate(prefix: "lls_")
         let id = UserSessionID.generate()
         try await repository.insertSession(
             id: id, memberID: membership.memberID, identityID: identityID, tokenHash: Secrets.hash(token),
             userAgent: userAgent, sourceAddress: sourceAddress, idleSeconds: configuration.idleSeconds,
-            absoluteSeconds: configuration.absoluteSeconds, practiceID: membership.practiceID, now: now, in: transaction)
+            absoluteSeconds: configuration.absoluteSeconds, restricted: restricted, practiceID: membership.practiceID,
+            now: now, in: transaction)
         try await AuditRepository().append(
             AuditEntry(id: .generate(), at: now, actorType: "member", memberId: membership.memberID,
                        credentialId: id.description, method: "auth.signIn", entityIds: [id.description], outcome: "ok",
@@ -318,7 +349,7 @@ public struct SignInService: Sendable {
             practiceID: membership.practiceID, in: transaction)
         return SignedIn(token: token, sessionID: id, practiceID: membership.practiceID, memberID: membership.memberID,
                         role: membership.role, expiresAt: now.addingTimeInterval(Double(configuration.absoluteSeconds)),
-                        practices: memberships)
+                        practices: memberships, twoFactorEnrollmentRequired: restricted)
     }
 
     // MARK: - TOTP
@@ -352,6 +383,7 @@ public struct SignInService: Sendable {
         try await repository.setTOTP(identityID, sealedSecret: identity.sealedTOTPSecret, enabled: true,
                                      recoveryCodeHashes: codes.map { Secrets.hash(RecoveryCodes.normalized($0) ?? $0) },
                                      in: transaction)
+        try await repository.unrestrictSessions(identityID: identityID, in: transaction)
         return codes
     }
 

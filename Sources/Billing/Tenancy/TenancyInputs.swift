@@ -27,6 +27,7 @@ public struct PracticeChanges: Sendable, Decodable {
     public var address: Patch<Address> = .absent
     public var phone: Patch<String> = .absent
     public var timeZone: Patch<String> = .absent
+    public var requireTwoFactor: Patch<Bool> = .absent
 }
 
 /// A new member of a practice.

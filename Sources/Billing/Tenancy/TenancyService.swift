@@ -62,6 +62,7 @@ public struct TenancyService: Sendable {
         practice.address = changes.address.applied(to: practice.address)
         practice.phone = changes.phone.applied(to: practice.phone)
         practice.timeZone = changes.timeZone.applied(to: practice.timeZone)
+        practice.requireTwoFactor = changes.requireTwoFactor.applied(to: practice.requireTwoFactor)
         let problems = Self.practiceProblems(npi: practice.npi, taxonomyCode: practice.taxonomyCode, taxId: practice.taxId,
                                              taxIdType: practice.taxIdType, pointerPrefix: "")
         guard problems.isEmpty else { throw DomainError.validation(problems) }

@@ -41,6 +41,8 @@ public struct Practice: Sendable, Hashable, Codable {
     public var version: Int
     public var createdAt: Date
     public var updatedAt: Date
+    /// Every member must sign in with a TOTP code (until enrolled, a session can only enrol).
+    public var requireTwoFactor: Bool = false
 
     /// Creates a practice value.
     public init(id: PracticeID, legalName: String, taxId: String, taxIdType: TaxID.Kind, npi: String,

@@ -10,6 +10,9 @@ public struct Principal: Sendable, Hashable {
     public let role: Role
     /// The signed-in person (sessions only).
     public var identityID: UUID? = nil
+    /// A session that may only enrol two-factor sign-in (the practice requires it and the person has
+    /// not enrolled yet).
+    public var restricted: Bool = false
 
     /// Creates a principal.
     public init(practiceID: PracticeID, credentialID: CredentialID, memberID: MemberID, role: Role,

@@ -9,7 +9,7 @@ public struct PracticeRepository: Sendable {
 
     static let columns = """
         practice_id, legal_name, tax_id, tax_id_type, npi, taxonomy_code, billing_provider_type, address::text as address,
-        phone, time_zone, version, created_at, updated_at
+        phone, time_zone, version, created_at, updated_at, require_two_factor
         """
 
     /// Inserts a new practice; the transaction's tenant must already be the practice's id.
@@ -37,7 +37,8 @@ public struct PracticeRepository: Sendable {
                 tax_id_type = \(practice.taxIdType.rawValue), npi = \(practice.npi), taxonomy_code = \(practice.taxonomyCode),
                 billing_provider_type = \(practice.billingProviderType.rawValue),
                 address = \(try jsonText(practice.address))::jsonb, phone = \(practice.phone),
-                time_zone = \(practice.timeZone), version = version + 1, updated_at = now()
+                time_zone = \(practice.timeZone), require_two_factor = \(practice.requireTwoFactor),
+                version = version + 1, updated_at = now()
             where practice_id = \(practice.id.uuid) and version = \(expectedVersion)
             returning \(unescaped: Self.columns)
             """)
@@ -46,7 +47,7 @@ public struct PracticeRepository: Sendable {
 
     static func decode(_ row: PostgresRow) throws -> Practice {
         let reader = RowReader(row)
-        return Practice(
+        var practice = Practice(
             id: try reader.id(PracticeID.self, "practice_id"),
             legalName: try reader.string("legal_name"),
             taxId: try reader.string("tax_id"),
@@ -60,5 +61,7 @@ public struct PracticeRepository: Sendable {
             version: try reader.int("version"),
             createdAt: try reader.date("created_at"),
             updatedAt: try reader.date("updated_at"))
+        practice.requireTwoFactor = try reader.bool("require_two_factor")
+        return practice
     }
 }

@@ -215,27 +215,36 @@ public struct SignInRepository: Sendable {
     /// Stores a session (the trigger indexes its token).
     public func insertSession(id: UserSessionID, memberID: MemberID, identityID: UUID, tokenHash: [UInt8],
                               userAgent: String?, sourceAddress: String?, idleSeconds: Int, absoluteSeconds: Int,
-                              practiceID: PracticeID, now: Date, in transaction: Transaction) async throws {
+                              restricted: Bool = false, practiceID: PracticeID, now: Date, in transaction: Transaction)
+        async throws
+    {
         try await transaction.query("""
             insert into user_sessions (practice_id, id, member_id, identity_id, token_hash, user_agent, source_address,
-                                       created_at, last_used_at, idle_seconds, absolute_seconds)
+                                       created_at, last_used_at, idle_seconds, absolute_seconds, restricted)
             values (\(practiceID.uuid), \(id.uuid), \(memberID.uuid), \(identityID), \(ByteBuffer(bytes: tokenHash)),
-                    \(userAgent), \(sourceAddress), \(now), \(now), \(idleSeconds), \(absoluteSeconds))
+                    \(userAgent), \(sourceAddress), \(now), \(now), \(idleSeconds), \(absoluteSeconds), \(restricted))
             """)
+    }
+
+    /// Lifts the restriction of the identity's sessions in the current practice (two-factor enrolled).
+    public func unrestrictSessions(identityID: UUID, in transaction: Transaction) async throws {
+        try await transaction.query("update user_sessions set restricted = false where identity_id = \(identityID)")
     }
 
     /// The member, role and session of a live session token, with its practice set on the transaction.
     public func authenticate(sessionTokenHash: [UInt8], in transaction: Transaction) async throws -> Principal? {
         guard let row = try await transaction.firstRow("""
-            select practice_id, session_id, member_id, role, identity_id
+            select practice_id, session_id, member_id, role, identity_id, restricted
             from ll_authenticate_session(\(ByteBuffer(bytes: sessionTokenHash)))
             """) else { return nil }
         let reader = RowReader(row)
         guard let role = Role(rawValue: try reader.string("role")) else { return nil }
-        return Principal(practiceID: try reader.id(PracticeID.self, "practice_id"),
-                         credentialID: .session(try reader.id(UserSessionID.self, "session_id")),
-                         memberID: try reader.id(MemberID.self, "member_id"), role: role,
-                         identityID: try reader.uuid("identity_id"))
+        var principal = Principal(practiceID: try reader.id(PracticeID.self, "practice_id"),
+                                  credentialID: .session(try reader.id(UserSessionID.self, "session_id")),
+                                  memberID: try reader.id(MemberID.self, "member_id"), role: role,
+                                  identityID: try reader.uuid("identity_id"))
+        principal.restricted = try reader.bool("restricted")
+        return principal
     }
 
     /// The identity's sessions in the current practice, newest first.

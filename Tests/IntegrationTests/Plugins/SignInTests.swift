@@ -173,6 +173,11 @@ import Testing
         #expect(fifth.errorCode == -32001)
         let locked = try await Self.signIn(setup, ["email": .string(email), "password": .string(Self.password)])
         #expect(locked.errorCode == -32001 && locked["error"]?["message"] == last["error"]?["message"], "\(locked.text)")
+        // The lock is audited in the practice, and so is the owner lifting it.
+        let memberUUID = try #require(TableInspector.uuid(of: member))
+        #expect(try await environment.count("""
+            select count(*)::int from audit_log where member_id = \(memberUUID) and method = 'auth.locked'
+            """) == 1)
         // An owner lifts the lock.
         let unlocked = try await setup.practice.call("member.unlock", ["memberId": .string(member)])
         #expect(unlocked["result"]?["unlocked"] == true, "\(unlocked.text)")
@@ -276,5 +281,32 @@ import Testing
         #expect(reused.errorCode == -32001)
         #expect(try await Self.signIn(setup, ["email": .string(email), "password": .string(Self.password)]).errorCode == -32001)
         #expect(try await Self.signIn(setup, ["email": .string(email), "password": .string(newPassword)])["result"]?["token"] != nil)
+    }
+
+    @Test func aPracticeRequiringTwoFactorLetsAnUnenrolledSessionOnlyEnrol() async throws {
+        let setup = try await Self.setup()
+        defer { setup.sink.stop() }
+        let environment = setup.plugins.environment
+        let current = try await setup.practice.call("practice.get")
+        let updated = try await setup.practice.call("practice.update", [
+            "version": current["result"]?["practice"]?["version"] ?? 1, "requireTwoFactor": true,
+        ])
+        #expect(updated["result"]?["practice"]?["requireTwoFactor"] == true, "\(updated.text)")
+        let (_, email, token) = try await Self.invited(setup)
+        _ = try await environment.call("auth.acceptInvite", ["token": .string(token), "password": .string(Self.password)],
+                                       key: nil)
+        let signedIn = try await Self.signIn(setup, ["email": .string(email), "password": .string(Self.password)])
+        #expect(signedIn["result"]?["twoFactorEnrollmentRequired"] == true, "\(signedIn.text)")
+        let session = try #require(signedIn["result"]?["token"]?.stringValue)
+        let refused = try await environment.call("practice.get", key: session)
+        #expect(refused.errorCode == -32003, "\(refused.text)")
+        #expect(refused["error"]?["data"]?["type"]?.stringValue == "auth.twoFactorEnrollmentRequired")
+        let enrolled = try await environment.call("auth.enrollTotp", key: session)
+        let secret = try #require(enrolled["result"]?["secret"]?.stringValue, "\(enrolled.text)")
+        let totp = TOTP(secret: try #require(TOTP.decodeBase32(secret)))
+        let confirmed = try await environment.call("auth.confirmTotp", ["code": .string(totp.code(at: Date()))], key: session)
+        #expect(confirmed["result"]?["recoveryCodes"] != nil, "\(confirmed.text)")
+        // Enrolled: the same session now works.
+        #expect(try await environment.call("practice.get", key: session)["result"] != nil)
     }
 }
