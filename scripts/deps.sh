@@ -45,4 +45,9 @@ if ! .venv/bin/python -c 'import aiosmtpd' >/dev/null 2>&1; then
   .venv/bin/pip install -q aiosmtpd==1.4.6
 fi
 
+if ! .venv/bin/python -c 'import yaml, kubernetes_validate' >/dev/null 2>&1; then
+  echo "deps: installing pyyaml and kubernetes-validate into .venv (infra/ checks)"
+  .venv/bin/pip install -q pyyaml==6.0.2 kubernetes-validate==1.37.0
+fi
+
 echo "deps: ok"

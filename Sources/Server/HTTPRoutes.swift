@@ -12,8 +12,12 @@ import Storage
 /// `GET /health/live`, `GET /health/ready`.
 public enum HTTPRoutes {
     /// Builds the router.
+    /// - Parameter trustedProxies: peer addresses (a load balancer) whose `X-Forwarded-For` names the
+    ///   client; from anyone else the header is ignored (sign-in throttling counts the real client).
     public static func router(processor: RPCProcessor<LedgerlineExecutor>, database: Database,
-                              maximumBodyBytes: Int) -> Router<LedgerlineRequestContext> {
+                              maximumBodyBytes: Int, trustedProxies: Set<String> = [])
+        -> Router<LedgerlineRequestContext>
+    {
         let router = Router(context: LedgerlineRequestContext.self)
         router.post("/rpc") { request, context -> Response in
             let buffer: ByteBuffer
@@ -24,7 +28,9 @@ public enum HTTPRoutes {
                                 body: jsonBody(#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"type":"bodyTooLarge","reason":"request body exceeds \#(maximumBodyBytes) bytes"}},"id":null}"#))
             }
             let environment = RequestEnvironment(authorization: request.headers[.authorization],
-                                                 remoteAddress: context.remoteAddress,
+                                                 remoteAddress: clientAddress(peer: context.remoteAddress,
+                                                                              forwardedFor: request.headers.first { $0.name.canonicalName == "x-forwarded-for" }?.value,
+                                                                              trustedProxies: trustedProxies),
                                                  userAgent: request.headers[.userAgent].map { String($0.prefix(300)) })
             let result = await processor.handle(body: Array(buffer: buffer), environment: environment)
             guard let body = result.body else { return Response(status: .noContent) }
@@ -105,4 +111,12 @@ public enum HTTPRoutes {
     }
 
     static func jsonBody(_ text: String) -> ResponseBody { ResponseBody(byteBuffer: ByteBuffer(string: text)) }
+
+    /// The client's address: the peer, or — when the peer is a trusted proxy — the last address the
+    /// proxies appended to `X-Forwarded-For` that is not itself a trusted proxy.
+    public static func clientAddress(peer: String?, forwardedFor: String?, trustedProxies: Set<String>) -> String? {
+        guard let peer, trustedProxies.contains(peer), let forwardedFor else { return peer }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return hops.last(where: { !trustedProxies.contains($0) }).map { String($0.prefix(64)) } ?? peer
+    }
 }

@@ -41,8 +41,11 @@ public enum LedgerlineServer {
         let processor = LedgerlineAPI.processor(
             services: services, operatorKey: configuration.operatorKey,
             limits: RPCLimits(maximumBatchLength: configuration.maximumBatchLength), logger: logger)
+        // LEDGERLINE_TRUSTED_PROXIES: comma-separated load balancer addresses whose X-Forwarded-For is believed.
+        let proxies = Set((ProcessInfo.processInfo.environment["LEDGERLINE_TRUSTED_PROXIES"] ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         let router = HTTPRoutes.router(processor: processor, database: database,
-                                       maximumBodyBytes: configuration.maximumBodyBytes)
+                                       maximumBodyBytes: configuration.maximumBodyBytes, trustedProxies: proxies)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ledgerline"),
