@@ -34,6 +34,18 @@ enum ClaimMethods {
 
     struct PendingParams: Decodable, Sendable { let limit: Int? }
 
+    /// `claim.correct` and `claim.void`.
+    static let successorParams = Schema.object([
+        "id": Schemas.id(ClaimID.self), "payerClaimNumber?": Schema.string(minLength: 1, maxLength: 50).orNull,
+        "submit?": .boolean(), "idempotencyKey?": Schemas.idempotencyKey,
+    ])
+
+    /// −32012 unless the practice has a clearinghouse to send the claim to.
+    static func requireClearinghouse(_ context: CallContext) async throws {
+        _ = try await IntegrationService(runtime: context.services.plugins).resolve(
+            .clearinghouse, practiceID: try context.practiceID, in: context.transaction)
+    }
+
     struct ResubmitParams: Decodable, Sendable {
         let id: ClaimID
         let idempotencyKey: String?
@@ -152,8 +164,7 @@ enum ClaimMethods {
             ) { (params: ResubmitParams, context) in
                 let practiceID = try context.practiceID
                 _ = try await ClaimService().claim(params.id, in: context.transaction)
-                _ = try await IntegrationService(runtime: context.services.plugins).resolve(
-                    .clearinghouse, practiceID: practiceID, in: context.transaction)
+                try await requireClearinghouse(context)
                 let details = try await ClaimCorrectionService().resubmit(
                     params.id, hold: context.services.claims.submissionHold, practiceID: practiceID,
                     memberID: context.principal?.memberID, in: context.transaction)
@@ -163,17 +174,13 @@ enum ClaimMethods {
             LedgerlineMethod(
                 "claim.correct",
                 summary: "Send a corrected claim (frequency 7) for a claim the payer has adjudicated or is processing: a new claim built from the current records, carrying the payer's claim number, takes over the original's sessions; queued at once unless submit is false.",
-                params: .object([
-                    "id": Schemas.id(ClaimID.self), "payerClaimNumber?": Schema.string(minLength: 1, maxLength: 50).orNull,
-                    "submit?": .boolean(), "idempotencyKey?": Schemas.idempotencyKey,
-                ]),
+                params: successorParams,
                 result: .object(["claim": ClaimView.schema]), errors: claimErrors, policy: writers
             ) { (params: CorrectParams, context) in
                 let practiceID = try context.practiceID
                 _ = try await ClaimService().claim(params.id, in: context.transaction)
                 if params.submit ?? true {
-                    _ = try await IntegrationService(runtime: context.services.plugins).resolve(
-                        .clearinghouse, practiceID: practiceID, in: context.transaction)
+                    try await requireClearinghouse(context)
                 }
                 let details = try await ClaimCorrectionService().correct(
                     params.id, payerClaimNumber: params.payerClaimNumber, submit: params.submit ?? true,
@@ -185,17 +192,13 @@ enum ClaimMethods {
             LedgerlineMethod(
                 "claim.void",
                 summary: "Void a claim. One the payer never had (Not Submitted, or rejected before adjudication) becomes Void; one the payer has gets a void claim (frequency 8 with the payer's claim number), queued unless submit is false. Either way the sessions can be claimed again.",
-                params: .object([
-                    "id": Schemas.id(ClaimID.self), "payerClaimNumber?": Schema.string(minLength: 1, maxLength: 50).orNull,
-                    "submit?": .boolean(), "idempotencyKey?": Schemas.idempotencyKey,
-                ]),
+                params: successorParams,
                 result: .object(["claim": ClaimView.schema]), errors: claimErrors, policy: writers
             ) { (params: CorrectParams, context) in
                 let practiceID = try context.practiceID
                 let current = try await ClaimService().claim(params.id, in: context.transaction).claim
                 if params.submit ?? true, ![.notSubmitted, .needsReview].contains(current.status) {
-                    _ = try await IntegrationService(runtime: context.services.plugins).resolve(
-                        .clearinghouse, practiceID: practiceID, in: context.transaction)
+                    try await requireClearinghouse(context)
                 }
                 let details = try await ClaimCorrectionService().void(
                     params.id, payerClaimNumber: params.payerClaimNumber, submit: params.submit ?? true,

@@ -58,23 +58,11 @@ public struct ClaimCorrectionService: Sendable {
         var snapshot = try await rebuild(original, patientControlNumber: pcn, in: transaction)
         snapshot.frequency = .replacement(payerClaimNumber: number)
         try check(snapshot)
-        let replacement = successor(of: original, snapshot: snapshot, frequency: "7", memberID: memberID, now: now)
-        try await claims.releaseSessions(of: original.id, in: transaction)
-        try await claims.insert(
-            replacement,
-            event: ClaimEventRecord(at: now, from: nil, to: .notSubmitted, source: .user,
-                                    message: "corrected claim (frequency 7) replacing \(original.patientControlNumber), payer claim number \(number)",
-                                    memberID: memberID),
-            practiceID: practiceID, in: transaction)
-        try await claims.appendEvent(
-            ClaimEventRecord(at: max(now, original.updatedAt), from: original.status, to: original.status, source: .user,
-                             message: "replaced by corrected claim \(pcn) (frequency 7)", memberID: memberID),
-            to: original.id, practiceID: practiceID, in: transaction)
-        if submit {
-            _ = try await ClaimService().submit([replacement.id], hold: hold, practiceID: practiceID, memberID: memberID,
-                                                in: transaction, now: now)
-        }
-        return try await ClaimService().claim(replacement.id, in: transaction)
+        return try await issue(
+            successor(of: original, snapshot: snapshot, frequency: "7", memberID: memberID, now: now), for: original,
+            message: "corrected claim (frequency 7) replacing \(original.patientControlNumber), payer claim number \(number)",
+            originalMessage: "replaced by corrected claim \(pcn) (frequency 7)", holdsSessions: true, submit: submit,
+            hold: hold, practiceID: practiceID, memberID: memberID, in: transaction, now: now)
     }
 
     /// Voids a claim. One the payer never saw (Not Submitted, or Needs Review after a rejection)
@@ -105,27 +93,37 @@ public struct ClaimCorrectionService: Sendable {
         snapshot.patientControlNumber = pcn
         snapshot.frequency = .void(payerClaimNumber: number)
         try check(snapshot)
-        let voiding = successor(of: original, snapshot: snapshot, frequency: "8", memberID: memberID, now: now)
-        try await claims.releaseSessions(of: original.id, in: transaction)
-        try await claims.insert(
-            voiding,
-            event: ClaimEventRecord(at: now, from: nil, to: .notSubmitted, source: .user,
-                                    message: "void claim (frequency 8) for \(original.patientControlNumber), payer claim number \(number)",
-                                    memberID: memberID),
-            practiceID: practiceID, holdsSessions: false, in: transaction)
-        try await claims.appendEvent(
-            ClaimEventRecord(at: max(now, original.updatedAt), from: original.status, to: original.status, source: .user,
-                             message: "void requested at the payer with claim \(pcn) (frequency 8); its sessions can be claimed again",
-                             memberID: memberID),
-            to: original.id, practiceID: practiceID, in: transaction)
-        if submit {
-            _ = try await ClaimService().submit([voiding.id], hold: hold, practiceID: practiceID, memberID: memberID,
-                                                in: transaction, now: now)
-        }
-        return try await ClaimService().claim(voiding.id, in: transaction)
+        return try await issue(
+            successor(of: original, snapshot: snapshot, frequency: "8", memberID: memberID, now: now), for: original,
+            message: "void claim (frequency 8) for \(original.patientControlNumber), payer claim number \(number)",
+            originalMessage: "void requested at the payer with claim \(pcn) (frequency 8); its sessions can be claimed again",
+            holdsSessions: false, submit: submit, hold: hold, practiceID: practiceID, memberID: memberID,
+            in: transaction, now: now)
     }
 
     // MARK: - Helpers
+
+    /// Stores a replacement or void claim for `original` (which frees its sessions), notes both
+    /// timelines, and queues it when `submit`.
+    private func issue(_ successor: ClaimRecord, for original: ClaimRecord, message: String, originalMessage: String,
+                       holdsSessions: Bool, submit: Bool, hold: Duration, practiceID: PracticeID, memberID: MemberID?,
+                       in transaction: Transaction, now: Date) async throws -> ClaimDetails {
+        try await claims.releaseSessions(of: original.id, in: transaction)
+        try await claims.insert(
+            successor,
+            event: ClaimEventRecord(at: now, from: nil, to: .notSubmitted, source: .user, message: message,
+                                    memberID: memberID),
+            practiceID: practiceID, holdsSessions: holdsSessions, in: transaction)
+        try await claims.appendEvent(
+            ClaimEventRecord(at: max(now, original.updatedAt), from: original.status, to: original.status, source: .user,
+                             message: originalMessage, memberID: memberID),
+            to: original.id, practiceID: practiceID, in: transaction)
+        if submit {
+            _ = try await ClaimService().submit([successor.id], hold: hold, practiceID: practiceID, memberID: memberID,
+                                                in: transaction, now: now)
+        }
+        return try await ClaimService().claim(successor.id, in: transaction)
+    }
 
     /// The claim, locked, when the payer has it and nothing replaced or voided it yet.
     private func adjudicatedOriginal(_ id: ClaimID, verb: String, in transaction: Transaction) async throws -> ClaimRecord {
