@@ -46,22 +46,41 @@ public struct RPCLimits: Sendable {
     }
 }
 
+/// What the processor tells an observer (metrics) about each request object it answered.
+public struct RPCObservation: Sendable {
+    /// The method name when it is registered (or `rpc.discover`); ``RPCObservation/invalidMethod``
+    /// otherwise, so unknown names never become labels.
+    public let method: String
+    /// The error code, or `nil` on success.
+    public let errorCode: Int?
+    /// Time from parsing to the answer (for a malformed body, the parse time).
+    public let duration: Duration
+
+    /// The method label of requests that named no registered method, or were not requests at all.
+    public static let invalidMethod = "(invalid)"
+}
+
 /// JSON-RPC 2.0 over one request body: envelopes, batches, notifications and standard errors.
 /// Knows nothing of billing; the ``RPCExecutor`` does the rest.
 public struct RPCProcessor<Executor: RPCExecutor>: Sendable {
     public typealias Method = RPCMethod<Executor.Context, Executor.Policy>
+    /// Receives one ``RPCObservation`` per request object (batch elements one by one).
+    public typealias Observer = @Sendable (RPCObservation) -> Void
 
     public let registry: RPCMethodRegistry<Executor.Context, Executor.Policy>
     public let executor: Executor
     public let limits: RPCLimits
     private let discoverResult: [UInt8]
+    private let observer: Observer?
 
     /// Creates a processor; the OpenRPC document is generated once here.
+    /// - Parameter observer: called after each request object is processed (for metrics).
     public init(registry: RPCMethodRegistry<Executor.Context, Executor.Policy>, executor: Executor,
-                limits: RPCLimits = .init(), info: OpenRPCInfo) {
+                limits: RPCLimits = .init(), info: OpenRPCInfo, observer: Observer? = nil) {
         self.registry = registry
         self.executor = executor
         self.limits = limits
+        self.observer = observer
         self.discoverResult = JSONWriter.encode(OpenRPCDocument.make(registry: registry, info: info))
     }
 
@@ -70,19 +89,21 @@ public struct RPCProcessor<Executor: RPCExecutor>: Sendable {
 
     /// Handles one HTTP body.
     public func handle(body: [UInt8], environment: Executor.Environment) async -> RPCHTTPResponse {
+        let started = ContinuousClock.now
         let document: JSONValue
         do {
             document = try JSONParser.parse(body, limits: limits.parser)
         } catch {
-            return single(errorResponse(id: .null, error: .parseError(error.description)))
+            return single(refusal(.parseError(error.description), since: started))
         }
         if case .array(let elements) = document {
             if elements.isEmpty {
-                return single(errorResponse(id: .null, error: .invalidRequest("empty batch")))
+                return single(refusal(.invalidRequest("empty batch"), since: started))
             }
             if elements.count > limits.maximumBatchLength {
-                return single(errorResponse(
-                    id: .null, error: .invalidRequest("batch of \(elements.count) exceeds the limit of \(limits.maximumBatchLength)")))
+                return single(refusal(
+                    .invalidRequest("batch of \(elements.count) exceeds the limit of \(limits.maximumBatchLength)"),
+                    since: started))
             }
             var responses: [[UInt8]] = []
             for element in elements {
@@ -105,39 +126,67 @@ public struct RPCProcessor<Executor: RPCExecutor>: Sendable {
 
     private func single(_ body: [UInt8]) -> RPCHTTPResponse { RPCHTTPResponse(status: 200, body: body) }
 
-    /// Processes one request object; `nil` means no response (a notification).
+    /// An error for a body that holds no usable request, observed as an invalid one.
+    private func refusal(_ error: RPCError, since started: ContinuousClock.Instant) -> [UInt8] {
+        observer?(RPCObservation(method: RPCObservation.invalidMethod, errorCode: error.code,
+                                 duration: ContinuousClock.now - started))
+        return errorResponse(id: .null, error: error)
+    }
+
+    /// Processes one request object and tells the observer; `nil` means no response (a notification).
     private func process(_ value: JSONValue, environment: Executor.Environment) async -> [UInt8]? {
+        guard let observer else { return await answer(value, environment: environment).response }
+        let started = ContinuousClock.now
+        let (response, method, errorCode) = await answer(value, environment: environment)
+        observer(RPCObservation(method: method, errorCode: errorCode, duration: ContinuousClock.now - started))
+        return response
+    }
+
+    /// Answers one request object: the response (`nil` for a notification), the method label and
+    /// the error code when it failed.
+    private func answer(_ value: JSONValue, environment: Executor.Environment) async
+        -> (response: [UInt8]?, method: String, errorCode: Int?)
+    {
+        let invalid = RPCObservation.invalidMethod
         guard case .object(let request) = value else {
-            return errorResponse(id: .null, error: .invalidRequest("a request must be an object"))
+            return (errorResponse(id: .null, error: .invalidRequest("a request must be an object")), invalid,
+                    RPCError.invalidRequestCode)
         }
         var id: JSONValue? = nil
         if let rawID = request["id"] {
             switch rawID {
             case .string, .number, .null: id = rawID
-            default: return errorResponse(id: .null, error: .invalidRequest("id must be a string, number or null"))
+            default:
+                return (errorResponse(id: .null, error: .invalidRequest("id must be a string, number or null")), invalid,
+                        RPCError.invalidRequestCode)
             }
         }
         let replyID = id ?? .null
         guard request["jsonrpc"] == .string("2.0") else {
-            return errorResponse(id: replyID, error: .invalidRequest("jsonrpc must be exactly \"2.0\""))
+            return (errorResponse(id: replyID, error: .invalidRequest("jsonrpc must be exactly \"2.0\"")), invalid,
+                    RPCError.invalidRequestCode)
         }
         guard case .string(let methodName) = request["method"] else {
-            return errorResponse(id: replyID, error: .invalidRequest("method must be a string"))
+            return (errorResponse(id: replyID, error: .invalidRequest("method must be a string")), invalid,
+                    RPCError.invalidRequestCode)
         }
         var params: JSONValue = .object(JSONObject())
         if let rawParams = request["params"] {
             switch rawParams {
             case .object: params = rawParams
             case .array: params = rawParams  // structured, but not by-name: reported as invalid params below
-            default: return errorResponse(id: replyID, error: .invalidRequest("params must be an object or an array"))
+            default:
+                return (errorResponse(id: replyID, error: .invalidRequest("params must be an object or an array")), invalid,
+                        RPCError.invalidRequestCode)
             }
         }
         let isNotification = id == nil
         if methodName == "rpc.discover" {
-            return isNotification ? nil : resultResponse(id: replyID, result: discoverResult)
+            return (isNotification ? nil : resultResponse(id: replyID, result: discoverResult), methodName, nil)
         }
         guard let method = registry[methodName] else {
-            return isNotification ? nil : errorResponse(id: replyID, error: .methodNotFound(methodName))
+            return (isNotification ? nil : errorResponse(id: replyID, error: .methodNotFound(methodName)), invalid,
+                    RPCError.methodNotFoundCode)
         }
         var paramErrors: [FieldError]
         if case .array = params {
@@ -149,10 +198,11 @@ public struct RPCProcessor<Executor: RPCExecutor>: Sendable {
         let call = RPCCall(method: method, params: params, paramErrors: paramErrors,
                            requestID: RequestID.make(), isNotification: isNotification)
         let outcome = await executor.execute(call, environment: environment)
-        if isNotification { return nil }
         switch outcome {
-        case .success(let bytes): return resultResponse(id: replyID, result: bytes)
-        case .failure(let error): return errorResponse(id: replyID, error: error)
+        case .success(let bytes):
+            return (isNotification ? nil : resultResponse(id: replyID, result: bytes), methodName, nil)
+        case .failure(let error):
+            return (isNotification ? nil : errorResponse(id: replyID, error: error), methodName, error.code)
         }
     }
 

@@ -43,9 +43,14 @@ extension Schema {
         }
         switch kind {
         case .any:
+            Self.refuseNUL(in: value, pointer: pointer, &errors)
             return
         case .string:
             guard case .string(let string) = value else { return typeMismatch(value, pointer, &errors) }
+            if string.utf8.contains(0) {
+                errors.append(Self.nulError(pointer))
+                return
+            }
             let length = string.unicodeScalars.count  // JSON Schema counts code points
             if let minLength, length < minLength {
                 errors.append(FieldError(pointer: pointer,
@@ -124,5 +129,31 @@ extension Schema {
     private func typeMismatch(_ value: JSONValue, _ pointer: String, _ errors: inout [FieldError]) {
         let expected = kind == .integer ? "an integer" : (kind == .array || kind == .object ? "an \(kind.rawValue)" : "a \(kind.rawValue)")
         errors.append(FieldError(pointer: pointer, reason: "must be \(expected), not \(value.typeName)", code: "type"))
+    }
+}
+
+extension Schema {
+    /// PostgreSQL text and jsonb cannot hold U+0000, so no string may carry it (JSON allows `\u0000`).
+    static func nulError(_ pointer: String) -> FieldError {
+        FieldError(pointer: pointer, reason: "must not contain the NUL character (U+0000)", code: "nulCharacter")
+    }
+
+    /// Free-form values (`any`) are stored as they are: refuse NUL in any string or member name inside.
+    static func refuseNUL(in value: JSONValue, pointer: String, _ errors: inout [FieldError]) {
+        switch value {
+        case .string(let string) where string.utf8.contains(0):
+            errors.append(nulError(pointer))
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                refuseNUL(in: item, pointer: JSONPointer.appending(pointer, index), &errors)
+            }
+        case .object(let object):
+            for (key, member) in object.members {
+                if key.utf8.contains(0) { errors.append(nulError(pointer)) }
+                refuseNUL(in: member, pointer: JSONPointer.appending(pointer, key), &errors)
+            }
+        default:
+            return
+        }
     }
 }

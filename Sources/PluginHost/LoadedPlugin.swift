@@ -1,6 +1,7 @@
 import CPluginABI
 import Foundation
 import Logging
+import Metrics
 import PluginAPI
 import Synchronization
 
@@ -41,7 +42,23 @@ public final class LoadedPlugin: @unchecked Sendable {
     ///   - timeout: how long to wait for the answer (`defaultTimeout` when `nil`).
     /// - Throws: `PluginError`: the plugin's own error, `timeout`, `malformedResponse` for an answer that
     ///   is not JSON (or an error that is not `{code, message}`), `cancelled`.
+    ///
+    /// Each call is measured: `ledgerline_plugin_call_duration_seconds{plugin, method}` and, when it fails,
+    /// `ledgerline_plugin_call_failures_total{plugin, method, code}`.
     public func call(_ method: String, params: Data, timeout: Duration? = nil) async throws(PluginError) -> Data {
+        let started = ContinuousClock.now
+        let dimensions = [("plugin", name), ("method", method)]
+        defer { Timer(label: "ledgerline_plugin_call_duration_seconds", dimensions: dimensions).record(duration: ContinuousClock.now - started) }
+        do {
+            return try await perform(method, params: params, timeout: timeout)
+        } catch {
+            Counter(label: "ledgerline_plugin_call_failures_total", dimensions: dimensions + [("code", error.code.rawValue)])
+                .increment()
+            throw error
+        }
+    }
+
+    private func perform(_ method: String, params: Data, timeout: Duration?) async throws(PluginError) -> Data {
         let registry = CallRegistry.shared
         let callID = CallIDBox()
         let outcome = await withTaskCancellationHandler {

@@ -8,17 +8,50 @@ import NIOCore
 import PluginHost
 import Storage
 
+/// What `GET /metrics` serves.
+public struct MetricsExposure: Sendable {
+    /// The job kinds this server runs (their gauges read 0 when none are queued).
+    public var jobKinds: [String]
+    /// When set, a scrape must send `Authorization: Bearer <token>` (`LEDGERLINE_METRICS_TOKEN`).
+    public var token: String?
+
+    /// Describes the endpoint.
+    public init(jobKinds: [String], token: String? = nil) {
+        self.jobKinds = jobKinds
+        self.token = token
+    }
+}
+
 /// The HTTP surface: `POST /rpc`, `POST /webhooks/{plugin}/{token}`, `GET /files/{token}`,
-/// `GET /health/live`, `GET /health/ready`.
+/// `GET /health/live`, `GET /health/ready`, and `GET /metrics` when metrics are on.
 public enum HTTPRoutes {
     /// Builds the router.
-    /// - Parameter trustedProxies: peer addresses (a load balancer) whose `X-Forwarded-For` names the
-    ///   client; from anyone else the header is ignored (sign-in throttling counts the real client).
+    /// - Parameters:
+    ///   - trustedProxies: peer addresses (a load balancer) whose `X-Forwarded-For` names the
+    ///     client; from anyone else the header is ignored (sign-in throttling counts the real client).
+    ///   - metrics: serves `GET /metrics` (Prometheus text, see ``ServerMetrics``) when given.
     public static func router(processor: RPCProcessor<LedgerlineExecutor>, database: Database,
-                              maximumBodyBytes: Int, trustedProxies: Set<String> = [])
+                              maximumBodyBytes: Int, trustedProxies: Set<String> = [],
+                              metrics: MetricsExposure? = nil)
         -> Router<LedgerlineRequestContext>
     {
         let router = Router(context: LedgerlineRequestContext.self)
+        if let metrics {
+            let expected = metrics.token.map { Array("Bearer \($0)".utf8) }
+            router.get("/metrics") { request, context -> Response in
+                if let expected {
+                    let presented = Array((request.headers[.authorization] ?? "").utf8)
+                    guard Secrets.constantTimeEquals(presented, expected) else {
+                        return Response(status: .unauthorized, headers: [.contentType: "application/json"],
+                                        body: jsonBody(#"{"error":"send Authorization: Bearer <LEDGERLINE_METRICS_TOKEN>"}"#))
+                    }
+                }
+                let text = await ServerMetrics.scrape(database: database, kinds: metrics.jobKinds, logger: context.logger)
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8",
+                                                       .cacheControl: "no-store"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+            }
+        }
         router.post("/rpc") { request, context -> Response in
             let buffer: ByteBuffer
             do {

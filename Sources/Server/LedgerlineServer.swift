@@ -34,18 +34,30 @@ public enum LedgerlineServer {
         }
         defer { embedded?.stop() }
 
+        ServerMetrics.bootstrap()
         let database = Database(url: applicationURL, maximumConnections: configuration.databaseConnections, logger: logger)
         let claimConfiguration = ClaimConfiguration.fromEnvironment()
+        let environment = ProcessInfo.processInfo.environment
+        let rateLimiter = PracticeRateLimiter.fromEnvironment(environment)
+        logger.notice("per-practice rate limit", metadata: [
+            "callsPerSecond": "\(rateLimiter.map { "\($0.rate)" } ?? "off")",
+            "burst": "\(rateLimiter.map { "\($0.burst)" } ?? "-")",
+        ])
         let services = Services(database: database, logger: logger, plugins: runtime, claims: claimConfiguration,
-                                signIn: SignInConfiguration.fromEnvironment())
+                                signIn: SignInConfiguration.fromEnvironment(), rateLimiter: rateLimiter)
         let processor = LedgerlineAPI.processor(
             services: services, operatorKey: configuration.operatorKey,
-            limits: RPCLimits(maximumBatchLength: configuration.maximumBatchLength), logger: logger)
+            limits: RPCLimits(maximumBatchLength: configuration.maximumBatchLength), logger: logger,
+            observer: ServerMetrics.observe)
+        let handlers = jobHandlers(runtime: runtime, database: database, claims: claimConfiguration, logger: logger)
         // LEDGERLINE_TRUSTED_PROXIES: comma-separated load balancer addresses whose X-Forwarded-For is believed.
         let proxies = Set((ProcessInfo.processInfo.environment["LEDGERLINE_TRUSTED_PROXIES"] ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        // LEDGERLINE_METRICS_TOKEN: when set, GET /metrics needs it as a Bearer token.
+        let metricsToken = environment["LEDGERLINE_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let router = HTTPRoutes.router(processor: processor, database: database,
-                                       maximumBodyBytes: configuration.maximumBodyBytes, trustedProxies: proxies)
+                                       maximumBodyBytes: configuration.maximumBodyBytes, trustedProxies: proxies,
+                                       metrics: MetricsExposure(jobKinds: handlers.keys.sorted(), token: metricsToken))
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ledgerline"),
@@ -53,8 +65,7 @@ public enum LedgerlineServer {
                 logger.notice("ledgerline listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             },
             logger: logger)
-        let worker = JobWorker(database: database, handlers: jobHandlers(runtime: runtime, database: database,
-                                                                claims: claimConfiguration, logger: logger),
+        let worker = JobWorker(database: database, handlers: handlers,
                                configuration: JobWorkerConfiguration(concurrency: configuration.workerConcurrency,
                                                                      leaseSeconds: configuration.jobLeaseSeconds,
                                                                      backoffBaseSeconds: configuration.jobRetryBaseSeconds,

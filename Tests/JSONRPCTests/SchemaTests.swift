@@ -298,4 +298,23 @@ private func problem(_ pointer: String, _ reason: String, _ code: String) -> Fie
         #expect(schema.nullable == false)
         #expect(schema.orNull.nullable == true)
     }
+
+    // MARK: NUL (PostgreSQL text and jsonb cannot hold it)
+
+    @Test func refusesNULInAStringAndNamesTheField() {
+        let nul = "\u{0}"
+        #expect(person.validate(["name": .string("An\(nul)a")])
+            == [problem("/name", "must not contain the NUL character (U+0000)", "nulCharacter")])
+    }
+
+    @Test func refusesNULAnywhereInsideAFreeFormValue() {
+        let schema = Schema.object(["settings": .any()])
+        let nul = "\u{0}"
+        let value: JSONValue = ["settings": ["list": ["ok", .string("x\(nul)")], "k\u{0}": 1]]
+        #expect(schema.validate(value) == [
+            problem("/settings/list/1", "must not contain the NUL character (U+0000)", "nulCharacter"),
+            problem("/settings", "must not contain the NUL character (U+0000)", "nulCharacter"),
+        ])
+        #expect(schema.validate(["settings": ["list": ["ok"], "n": 1]]).isEmpty)
+    }
 }

@@ -27,7 +27,7 @@ enum AutomationMethods {
         [
             LedgerlineMethod(
                 "automation.run",
-                summary: "Run the practice's billing automation for a date (today or earlier in the practice's time zone) now, instead of at the scheduled hour: bills for unbilled sessions (daily, or on the 1st for the month before), sent when set; claims generated and submitted when set; AutoPay charges with retries. A date runs once (−32009 when it already ran).",
+                summary: "Run the practice's billing automation for a date (today or earlier in the practice's time zone) now, instead of at the scheduled hour: bills for unbilled sessions (daily, or on the 1st for the month before), sent when set; claims generated and submitted when set; AutoPay charges with retries. A date runs once (−32009 `automation.alreadyRan`; −32009 `automation.inProgress` while another run of the practice is going on: nothing done, try again).",
                 params: .object(["date": Schemas.date, "idempotencyKey?": Schemas.idempotencyKey]),
                 result: .object(["run": summarySchema]), errors: updateErrors, policy: writers
             ) { (params: RunParams, context) in
@@ -36,11 +36,16 @@ enum AutomationMethods {
                 let date = params.date
                 guard date <= today else { throw DomainError.invalid("/date", "must not be in the future") }
                 let automation = BillingAutomation(runtime: context.services.plugins, configuration: context.services.claims)
-                guard let summary = try await automation.runDay(date, practiceID: practiceID, in: context.transaction) else {
+                switch try await automation.runDay(date, practiceID: practiceID, in: context.transaction) {
+                case .ran(let summary):
+                    return ["run": summary]
+                case .alreadyRan:
                     throw DomainError(.conflict, code: "automation.alreadyRan", message: "automation already ran for \(date)",
                                       problems: [FieldProblem(pointer: "/date", reason: "already ran", code: "duplicate")])
+                case .busy:
+                    throw DomainError(.conflict, code: "automation.inProgress",
+                                      message: "another billing automation run of this practice is in progress; try again in a moment")
                 }
-                return ["run": summary]
             },
             LedgerlineMethod(
                 "automation.runs",

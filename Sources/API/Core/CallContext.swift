@@ -61,16 +61,20 @@ public struct Services: Sendable {
     public let claims: ClaimConfiguration
     /// Session lifetimes, lockout, password cost.
     public let signIn: SignInConfiguration
+    /// Per-practice request limits; `nil` means unlimited.
+    public let rateLimiter: PracticeRateLimiter?
     public let logger: Logger
 
     /// Creates the service bundle; without `plugins` every integration feature answers "not configured".
     public init(database: Database, logger: Logger, plugins: PluginRuntime = .none,
-                claims: ClaimConfiguration = ClaimConfiguration(), signIn: SignInConfiguration = SignInConfiguration()) {
+                claims: ClaimConfiguration = ClaimConfiguration(), signIn: SignInConfiguration = SignInConfiguration(),
+                rateLimiter: PracticeRateLimiter? = nil) {
         self.database = database
         self.tenancy = TenancyService()
         self.plugins = plugins
         self.claims = claims
         self.signIn = signIn
+        self.rateLimiter = rateLimiter
         self.logger = logger
     }
 }

@@ -19,7 +19,9 @@ public enum LedgerlineAPI {
     }
 
     /// A processor for `POST /rpc`.
-    public static func processor(services: Services, operatorKey: String?, limits: RPCLimits, logger: Logger)
+    /// - Parameter observer: told about every call (the server records metrics with it).
+    public static func processor(services: Services, operatorKey: String?, limits: RPCLimits, logger: Logger,
+                                 observer: RPCProcessor<LedgerlineExecutor>.Observer? = nil)
         -> RPCProcessor<LedgerlineExecutor>
     {
         RPCProcessor(
@@ -27,6 +29,7 @@ public enum LedgerlineAPI {
             executor: LedgerlineExecutor(services: services, operatorKey: operatorKey, logger: logger),
             limits: limits,
             info: OpenRPCInfo(title: "Ledgerline", version: version,
-                              description: "Billing backend for behavioral-health practices: JSON-RPC 2.0 over POST /rpc."))
+                              description: "Billing backend for behavioral-health practices: JSON-RPC 2.0 over POST /rpc."),
+            observer: observer)
     }
 }

@@ -36,6 +36,9 @@ public struct LedgerlineExecutor: RPCExecutor {
     let signIn = SignInRepository()
     let audit = AuditRepository()
     let idempotency = IdempotencyRepository()
+    /// Which practice each recently seen credential belongs to, so an over-limit practice is refused
+    /// before its call takes a database connection.
+    let credentialPractices = CredentialPracticeCache()
 
     /// Creates the executor; `operatorKey` enables operator methods.
     public init(services: Services, operatorKey: String?, logger: Logger) {
@@ -84,7 +87,24 @@ public struct LedgerlineExecutor: RPCExecutor {
         let lock = NSLock()
         var principal: Principal?
         var entities: [String] = []
+        /// The call took its token from the practice's bucket (once, whatever the retries).
+        var rateCharged = false
         func set(_ principal: Principal) { lock.withLock { self.principal = principal } }
+        /// Marks the call charged; `false` when it already was.
+        func charge() -> Bool {
+            lock.withLock {
+                defer { rateCharged = true }
+                return !rateCharged
+            }
+        }
+    }
+
+    /// Takes the call's token from the practice's bucket, or refuses it with −32029.
+    private func chargeRate(_ practiceID: PracticeID, outcome: Outcome) throws {
+        guard let limiter = services.rateLimiter, outcome.charge() else { return }
+        if case .limited(let wait) = limiter.acquire(practiceID) {
+            throw PracticeRateLimiter.error(retryAfterSeconds: wait)
+        }
     }
 
     private func runOperator(_ call: RPCCall<CallContext, Access>, token: String?, logger: Logger, outcome: Outcome)
@@ -130,6 +150,9 @@ public struct LedgerlineExecutor: RPCExecutor {
                               message: "send Authorization: Bearer with an API key or session token")
         }
         let hash = Secrets.hash(token)
+        if services.rateLimiter != nil, let practiceID = credentialPractices.practice(for: hash) {
+            try chargeRate(practiceID, outcome: outcome)
+        }
         return try await services.database.withTransaction { transaction in
             let found = token.hasPrefix("lls_")
                 ? try await signIn.authenticate(sessionTokenHash: hash, in: transaction)
@@ -137,6 +160,10 @@ public struct LedgerlineExecutor: RPCExecutor {
             guard let principal = found else {
                 throw DomainError(.unauthenticated, code: "auth.invalidCredential",
                                   message: "the credential is unknown, revoked or expired (sessions end after the idle time and at their absolute lifetime): sign in again")
+            }
+            if services.rateLimiter != nil {
+                credentialPractices.remember(hash, practiceID: principal.practiceID)
+                try chargeRate(principal.practiceID, outcome: outcome)
             }
             outcome.set(principal)
             var memberLogger = logger
@@ -193,6 +220,9 @@ public struct LedgerlineExecutor: RPCExecutor {
     }
 
     private func auditFailure(_ call: RPCCall<CallContext, Access>, outcome: Outcome, error: RPCError, logger: Logger) async {
+        // A refused over-limit call did nothing; writing an audit row for each would hand the
+        // database the very load the limit keeps away (the metrics count them).
+        if error.code == PracticeRateLimiter.errorCode { return }
         guard let principal = outcome.lock.withLock({ outcome.principal }) else {
             logger.notice("call refused", metadata: ["code": "\(error.code)"])
             return

@@ -20,7 +20,7 @@ func decodeCursor<ID: EntityID>(_ cursor: String?, as type: ID.Type) throws -> I
 /// Standard documented errors for member methods.
 let memberErrors: [RPCErrorDoc] = [
     RPCErrorDoc(code: -32001, message: "Unauthenticated"), RPCErrorDoc(code: -32003, message: "Forbidden"),
-    RPCErrorDoc(code: -32602, message: "Invalid params"),
+    RPCErrorDoc(code: -32602, message: "Invalid params"), RPCErrorDoc(code: -32029, message: "Too many requests"),
 ]
 let lookupErrors = memberErrors + [RPCErrorDoc(code: -32004, message: "Not found")]
 let updateErrors = lookupErrors + [RPCErrorDoc(code: -32009, message: "Conflict")]

@@ -56,12 +56,21 @@ public struct BillingAutomation: Sendable {
         let date = payload?.date ?? today
         let active = try await Self.isActive(in: transaction)
         if active {
-            if let summary = try await runDay(date, practiceID: job.practiceID, in: transaction, now: now) {
+            switch try await runDay(date, practiceID: job.practiceID, in: transaction, now: now) {
+            case .ran(let summary):
                 logger.info("billing automation ran", metadata: [
                     "practice": "\(job.practiceID)", "date": "\(date)", "bills": "\(summary.billsCreated.count)",
                     "claims": "\(summary.claimsGenerated)", "problems": "\(summary.problems.count)",
                 ])
+            case .alreadyRan:
+                break
+            case .busy:
+                // Another run of this practice (automation.run by hand, or another date) holds the
+                // lock: this date has not run, so the job is retried rather than the day skipped.
+                throw AutomationBusy(date: date)
             }
+            // A poll chain that died (its job dead-lettered) starts again here, at least once a day.
+            try await ClaimStatusSync.ensureScheduled(practiceID: job.practiceID, in: transaction, now: now)
         }
         // The chain goes on while anything is switched on; `settings.update` restarts it.
         if active {
@@ -70,15 +79,32 @@ public struct BillingAutomation: Sendable {
         }
     }
 
-    /// Runs `date` now, unless it already ran: the summary, or `nil`.
+    /// What ``runDay(_:practiceID:in:now:)`` did.
+    public enum DayOutcome: Sendable {
+        /// The date ran now.
+        case ran(AutomationSummary)
+        /// The date had already run; nothing was done.
+        case alreadyRan
+        /// Another run of the practice is in progress (it holds the practice's lock); nothing was
+        /// done, and the date has not necessarily run: try again.
+        case busy
+    }
+
+    /// The daily job found the practice's run lock held; retried with the job's backoff.
+    struct AutomationBusy: Error, CustomStringConvertible {
+        let date: CalendarDate
+        var description: String { "another billing automation run of this practice is in progress; \(date) is retried" }
+    }
+
+    /// Runs `date` now, unless it already ran or another run of the practice is in progress.
     public func runDay(_ date: CalendarDate, practiceID: PracticeID, in transaction: Transaction, now: Date = Date())
-        async throws -> AutomationSummary?
+        async throws -> DayOutcome
     {
-        // One run per practice and date, whichever instance gets here first.
+        // One run per practice at a time, whichever instance gets here first; one per date ever.
         let lock = "automation:\(practiceID.uuid.uuidString)"
         guard let locked = try await transaction.firstRow("select pg_try_advisory_xact_lock(hashtextextended(\(lock), 0))"),
-              try locked.decode(Bool.self) else { return nil }
-        guard try await !automation.hasRun(date: date, in: transaction) else { return nil }
+              try locked.decode(Bool.self) else { return .busy }
+        guard try await !automation.hasRun(date: date, in: transaction) else { return .alreadyRan }
         var summary = AutomationSummary(date: date)
         try await createBills(date, practiceID: practiceID, summary: &summary, in: transaction, now: now)
         try await claims(date, practiceID: practiceID, summary: &summary, in: transaction, now: now)
@@ -88,8 +114,8 @@ public struct BillingAutomation: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         let text = String(decoding: try encoder.encode(summary), as: UTF8.self)
         guard try await automation.insertRun(date: date, summary: text, practiceID: practiceID, now: now,
-                                             in: transaction) else { return nil }
-        return summary
+                                             in: transaction) else { return .alreadyRan }
+        return .ran(summary)
     }
 
     /// Recent runs, newest first.

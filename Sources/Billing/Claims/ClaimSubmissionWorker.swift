@@ -291,9 +291,25 @@ public struct ClaimStatusSync: Sendable {
         let runAt = now.addingTimeInterval(seconds)
         let slot = Int64(runAt.timeIntervalSince1970.rounded(.up))
         _ = try await JobQueue().enqueue(
-            NewJob(practiceID: practiceID, kind: jobKind, payload: "{}", runAt: runAt, maxAttempts: 5,
+            NewJob(practiceID: practiceID, kind: jobKind, payload: "{}", runAt: runAt, maxAttempts: maximumAttempts,
                    dedupeKey: "sync-\(slot)"),
             in: transaction)
+    }
+
+    /// Attempts of one poll. The chain is one job scheduling the next, so a poll that is
+    /// dead-lettered ends the practice's polling until ``ensureScheduled(practiceID:in:now:)``
+    /// restarts it: enough attempts that instances killed mid-poll (each lost lease counts) do not
+    /// end it, few enough that a poll which crashes its server every time stops.
+    static let maximumAttempts = 25
+
+    /// Queues a poll now unless one is queued or running for the practice (a chain that died is
+    /// started again; a live chain is left alone). Called by the daily billing automation.
+    public static func ensureScheduled(practiceID: PracticeID, in transaction: Transaction, now: Date) async throws {
+        guard try await transaction.firstRow("""
+            select 1 from jobs where practice_id = \(practiceID.uuid) and kind = \(jobKind)
+              and status in ('queued', 'running') limit 1
+            """) == nil else { return }
+        try await schedule(practiceID: practiceID, after: 0, in: transaction, now: now)
     }
 
     /// The job handler: reads the feed from the stored cursor, applies it, stores the new cursor,

@@ -1,7 +1,9 @@
 import BillingCore
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
+import Synchronization
 import ServiceLifecycle
 
 /// The pooled connection to PostgreSQL, and the only way the rest of the server reaches it.
@@ -12,12 +14,17 @@ public final class Database: Service, Sendable {
     /// The underlying PostgresNIO client (run it with ``run()``).
     public let client: PostgresClient
     let logger: Logger
+    /// Leases in use and waiting, published as `ledgerline_db_pool_*` metrics.
+    let pool: PoolUse
 
     /// Creates a database handle; call ``run()`` (or add it to a ServiceGroup) before use.
+    ///
+    /// Bootstrap the metrics system first: the pool gauges bind to the factory present at creation.
     public init(url: DatabaseURL, maximumConnections: Int = 20, logger: Logger) {
         self.client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections),
                                      backgroundLogger: logger)
         self.logger = logger
+        self.pool = PoolUse(size: maximumConnections)
     }
 
     /// Runs the connection pool until cancelled or shut down.
@@ -30,8 +37,11 @@ public final class Database: Service, Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Transaction) async throws -> Result
     ) async throws -> Result {
-        try await client.withConnection(isolation: isolation) { connection in
-            try await Self.transaction(on: connection, logger: logger, body)
+        let lease = pool.request()
+        defer { lease.end() }
+        return try await client.withConnection(isolation: isolation) { connection in
+            lease.acquired()
+            return try await Self.transaction(on: connection, logger: logger, body)
         }
     }
 
@@ -52,8 +62,11 @@ public final class Database: Service, Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Transaction) async throws -> Result
     ) async throws -> Result {
-        try await client.withConnection(isolation: isolation) { connection in
-            try await body(Transaction(connection: connection, logger: logger))
+        let lease = pool.request()
+        defer { lease.end() }
+        return try await client.withConnection(isolation: isolation) { connection in
+            lease.acquired()
+            return try await body(Transaction(connection: connection, logger: logger))
         }
     }
 
@@ -121,5 +134,71 @@ public struct Transaction: @unchecked Sendable {
     /// Sets a savepoint-free statement timeout for this transaction.
     public func setStatementTimeout(milliseconds: Int) async throws {
         try await query("select set_config('statement_timeout', \(String(milliseconds)), true)")
+    }
+}
+
+/// Counts the pool's leases for the metrics an operator alerts on: connections in use against the
+/// pool's size, calls waiting for one, and how long they waited.
+final class PoolUse: Sendable {
+    private let counts = Mutex((inUse: 0, waiting: 0))
+    private let inUseGauge = Gauge(label: "ledgerline_db_pool_connections_in_use")
+    private let waitingGauge = Gauge(label: "ledgerline_db_pool_requests_waiting")
+    private let waitTimer = Timer(label: "ledgerline_db_pool_wait_duration_seconds")
+
+    init(size: Int) {
+        Gauge(label: "ledgerline_db_pool_size").record(size)
+        inUseGauge.record(0)
+        waitingGauge.record(0)
+    }
+
+    /// A call asks for a connection.
+    func request() -> Lease {
+        let waiting = counts.withLock { $0.waiting += 1; return $0.waiting }
+        waitingGauge.record(waiting)
+        return Lease(pool: self)
+    }
+
+    fileprivate func change(inUse: Int, waiting: Int) {
+        let now = counts.withLock { counts -> (Int, Int) in
+            counts.inUse += inUse
+            counts.waiting += waiting
+            return (counts.inUse, counts.waiting)
+        }
+        inUseGauge.record(now.0)
+        waitingGauge.record(now.1)
+    }
+
+    /// One call's lease: waiting, then in use, then ended (whether or not a connection came).
+    final class Lease: Sendable {
+        private let pool: PoolUse
+        private let requested = ContinuousClock.now
+        /// 0 waiting, 1 in use, 2 ended.
+        private let state = Mutex(0)
+
+        fileprivate init(pool: PoolUse) { self.pool = pool }
+
+        /// The pool handed over a connection.
+        func acquired() {
+            guard state.withLock({ state in
+                guard state == 0 else { return false }
+                state = 1
+                return true
+            }) else { return }
+            pool.waitTimer.record(duration: ContinuousClock.now - requested)
+            pool.change(inUse: 1, waiting: -1)
+        }
+
+        /// The call is over: the connection went back, or none ever came.
+        func end() {
+            let previous = state.withLock { state -> Int in
+                defer { state = 2 }
+                return state
+            }
+            switch previous {
+            case 0: pool.change(inUse: 0, waiting: -1)
+            case 1: pool.change(inUse: -1, waiting: 0)
+            default: break
+            }
+        }
     }
 }

@@ -122,17 +122,38 @@ public struct JobQueue: Sendable {
             """)
     }
 
-    /// Queue depth and oldest waiting age per kind (for metrics and readiness).
-    public func statistics(in transaction: Transaction) async throws -> [(kind: String, status: String, count: Int, oldestAgeSeconds: Double)] {
+    /// Queue depth per kind and state, and how long the oldest due job of each kind has waited.
+    ///
+    /// States: `due` (queued, ready to run), `scheduled` (queued for later: retries, automation),
+    /// `running` (leased), `expired` (leased, but the lease ran out: its worker died and no one has
+    /// taken it over yet), `dead`. Finished jobs are not counted.
+    public func depth(in transaction: Transaction) async throws -> [JobQueueDepth] {
         let rows = try await transaction.rows("""
-            select kind, status, count(*)::int as n,
-                   coalesce(extract(epoch from now() - min(run_at))::float8, 0) as age
-            from jobs where status in ('queued', 'running', 'dead') group by kind, status
+            select kind,
+                   case when status = 'queued' and run_at <= now() then 'due'
+                        when status = 'queued' then 'scheduled'
+                        when status = 'running' and lease_expires_at < now() then 'expired'
+                        else status end as state,
+                   count(*)::int8 as n,
+                   coalesce(extract(epoch from now() - min(run_at) filter (where status = 'queued' and run_at <= now())),
+                            0)::float8 as age
+            from jobs where status in ('queued', 'running', 'dead') group by 1, 2
             """)
         return try rows.map { row in
-            let reader = RowReader(row)
-            return (try reader.string("kind"), try reader.string("status"), try reader.int("n"),
-                    try row.makeRandomAccess()["age"].decode(Double.self, context: .default))
+            let (kind, state, count, age) = try row.decode((String, String, Int64, Double).self)
+            return JobQueueDepth(kind: kind, state: state, count: Int(count), oldestDueAgeSeconds: age)
         }
     }
+}
+
+/// One kind and state of ``JobQueue/depth(in:)``.
+public struct JobQueueDepth: Sendable, Equatable {
+    public var kind: String
+    public var state: String
+    public var count: Int
+    /// Seconds since the oldest due job became due (0 for other states).
+    public var oldestDueAgeSeconds: Double
+
+    /// The states ``JobQueue/depth(in:)`` reports.
+    public static let states = ["due", "scheduled", "running", "expired", "dead"]
 }

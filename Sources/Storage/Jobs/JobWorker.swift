@@ -1,6 +1,7 @@
 import BillingCore
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -127,6 +128,7 @@ public final class JobWorker: Service, Sendable {
         jobLogger[metadataKey: "jobKind"] = "\(job.kind)"
         jobLogger[metadataKey: "practice"] = "\(job.practiceID)"
         guard let handler = handlers[job.kind] else { return }
+        let started = ContinuousClock.now
         if job.attempts > job.maxAttempts {
             await settleFailure(job, reason: "attempts exhausted (lease expired \(job.attempts - 1) times)",
                                 permanent: true, logger: jobLogger)
@@ -160,16 +162,23 @@ public final class JobWorker: Service, Sendable {
             group.cancelAll()
             return first ?? .failure(CancellationError())
         }
+        let label: String
         switch outcome {
         case .success:
+            label = "succeeded"
             jobLogger.debug("job succeeded")
         case .failure(let error) where error is LeaseLost:
+            label = "leaseLost"
             jobLogger.warning("job lease lost; another worker owns it now")
         case .failure(let error):
             let permanent = error is PermanentJobFailure
+            label = permanent || job.attempts >= job.maxAttempts ? "dead" : "retry"
             await settleFailure(job, reason: String(describing: error).prefix(2000).description, permanent: permanent,
                                 logger: jobLogger)
         }
+        Timer(label: "ledgerline_job_duration_seconds", dimensions: [("kind", job.kind)])
+            .record(duration: ContinuousClock.now - started)
+        Counter(label: "ledgerline_jobs_finished_total", dimensions: [("kind", job.kind), ("outcome", label)]).increment()
     }
 
     private func settleFailure(_ job: ClaimedJob, reason: String, permanent: Bool, logger: Logger) async {

@@ -103,6 +103,73 @@ import Testing
         #expect(future.errorPointers == ["/date"])
     }
 
+    /// While another run of the practice holds its lock, the daily job is retried — never marked
+    /// done with the day skipped — and `automation.run` says "in progress", not "already ran".
+    /// Found by scripts/ops/multi_instance.py. Afterwards the day runs once and the status poll
+    /// chain is (re)started.
+    @Test func aRunInProgressMakesTheDailyJobRetryNotSkipTheDay() async throws {
+        let plugins = try await PluginTestEnvironment.shared()
+        let environment = plugins.environment
+        let fixture = try await BillingFixture.make(environment)
+        try await Self.pinMorning(fixture.practice)
+        let updated = try await fixture.practice.call("settings.update", ["version": 1, "billCreation": "daily"])
+        #expect(updated["result"] != nil, "\(updated.text)")
+        let practiceID = try #require(TableInspector.uuid(of: fixture.practice.id))
+        let jobID = try await environment.count("""
+            select id::int from jobs where practice_id = \(practiceID) and kind = 'billing.automation' and status = 'queued'
+            """)
+        #expect(jobID > 0)
+        func job() async throws -> (status: String, attempts: Int, error: String?) {
+            try await environment.admin.withConnection { connection in
+                let row = try #require(try await connection.firstRow(
+                    "select status, attempts, last_error from jobs where id = \(jobID)"))
+                return try row.decode((String, Int, String?).self)
+            }
+        }
+        let lock = "automation:\(practiceID.uuidString)"
+        try await environment.admin.withTransaction { holder in
+            // Another run holds the practice's lock (as a run by hand on another instance would).
+            try await holder.query("select pg_advisory_xact_lock(hashtextextended(\(lock), 0))")
+            let busy = try await fixture.practice.call("automation.run", ["date": "2026-11-02"])
+            #expect(busy.errorCode == -32009, "\(busy.text)")
+            #expect(busy["error"]?["data"]?["type"]?.stringValue == "automation.inProgress", "\(busy.text)")
+            try await environment.admin.withConnection { connection in
+                try await connection.query("update jobs set run_at = now() where id = \(jobID)")
+            }
+            var seen = try await job()
+            for _ in 0..<300 where seen.attempts == 0 || seen.status == "running" {
+                try await Task.sleep(for: .milliseconds(50))
+                seen = try await job()
+            }
+            #expect(seen.status == "queued", "\(seen)")
+            #expect(seen.attempts == 1)
+            #expect(seen.error?.contains("in progress") == true, "\(seen)")
+            #expect(try await environment.count(
+                "select count(*)::int from automation_runs where practice_id = \(practiceID)") == 0)
+            #expect(try await environment.count("""
+                select count(*)::int from jobs where practice_id = \(practiceID) and kind = 'billing.automation'
+                """) == 1, "the busy day must not have scheduled the next one")
+        }
+        // The lock is free: the retry runs the day once and schedules the next.
+        try await environment.admin.withConnection { connection in
+            try await connection.query("update jobs set run_at = now() where id = \(jobID)")
+        }
+        var seen = try await job()
+        for _ in 0..<300 where seen.status != "succeeded" {
+            try await Task.sleep(for: .milliseconds(50))
+            seen = try await job()
+        }
+        #expect(seen.status == "succeeded", "\(seen)")
+        #expect(try await environment.count(
+            "select count(*)::int from automation_runs where practice_id = \(practiceID)") == 1)
+        #expect(try await environment.count("""
+            select count(*)::int from jobs where practice_id = \(practiceID) and kind = 'billing.automation' and status = 'queued'
+            """) == 1)
+        #expect(try await environment.count(
+            "select count(*)::int from jobs where practice_id = \(practiceID) and kind = 'claims.sync'") == 1,
+                "the daily run starts the status poll chain when none is queued")
+    }
+
     @Test func signedInsuranceSessionsBecomeClaimsAndWhatCannotBeDoneIsAlerted() async throws {
         let plugins = try await PluginTestEnvironment.shared()
         let fixture = try await ClaimFixture.make(plugins.environment)
