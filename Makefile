@@ -6,7 +6,7 @@ LEDGERLINE_DATA_DIR ?= $(CURDIR)/.ledgerline
 # The test cluster's socket path must stay short (Unix sockets allow ~107 bytes).
 TEST_DB_DIR ?= /tmp/llt-$(shell echo "$(CURDIR)" | md5sum | cut -c1-10)
 
-.PHONY: all deps build run test unit-test bench bench-x12 bench-835 bench-claims lint clean
+.PHONY: all deps build run test unit-test bench bench-x12 bench-835 bench-claims faults load fuzz release-products lint clean
 
 all: build
 
@@ -50,6 +50,23 @@ bench-835:
 ## make bench-claims: the month-end batch (CLAIMS, default 10,000) to the Claim.MD stand-in and back, release build.
 bench-claims:
 	SWIFT="$(SWIFT)" Benchmarks/claims/run.sh
+
+## release-products: the server and the shipped plugins, release build in .build-release (for the suites below).
+release-products: deps
+	$(SWIFT) build -c release --scratch-path .build-release --product ledgerline
+	$(SWIFT) build -c release --scratch-path .build-release --product LedgerlineEmailPlugin
+	$(SWIFT) build -c release --scratch-path .build-release --product LedgerlineSMSPlugin
+	$(SWIFT) build -c release --scratch-path .build-release --product LedgerlineClaimMDPlugin
+
+RELEASE_BIN = $$($(SWIFT) build -c release --scratch-path .build-release --show-bin-path)
+
+## make faults: three instances on one PostgreSQL, one SIGKILLed every 2–5 s, ≥ 10,000 jobs, exactly-once
+##   checks (scripts/ops/multi_instance.py), then PostgreSQL restarted under write load (pg_restart.py).
+##   Figures in bench-results/faults.json and bench-results/pg-restart.json.
+faults: release-products
+	mkdir -p bench-results
+	python3 scripts/ops/multi_instance.py --bin "$(RELEASE_BIN)" --jobs 10000 --practices 30 --clients 30 \
+		--drain-timeout 1800 --results bench-results/faults.json
 
 lint:
 	$(SWIFT) format lint --recursive Sources Tests Plugins || true

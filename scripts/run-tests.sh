@@ -28,6 +28,9 @@ $SWIFT test --skip-build --filter "$timing" 2>&1 | tee -a "$TEST_DB_DIR.swift-te
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 LEDGERLINE_BIN="$($SWIFT build --show-bin-path)/ledgerline" scripts/smoke.sh || status=1
+# Three instances on one PostgreSQL, one SIGKILLed every 2–5 s while ≥ 1,500 jobs run: every effect
+# once, every claim submitted once (scripts/ops/multi_instance.py; `make faults` runs it at full size).
+python3 scripts/ops/multi_instance.py --bin "$($SWIFT build --show-bin-path)" || status=1
 # infra/ (Dockerfile, compose, Kubernetes, Citus) checked without Docker: schemas and invariants.
 .venv/bin/python scripts/validate-infra.py || status=1
 [ $status -eq 0 ] && echo "make test: all suites passed" || echo "make test: FAILED"
