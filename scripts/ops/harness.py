@@ -554,25 +554,63 @@ def _post(url, payload, key, timeout):
         raise TransportError(f"POST {url}: {error}") from None
 
 
-def rpc(url, method, params, key, id=1, timeout=60):
+RATE_LIMITED = -32029
+
+
+def _retry_after(response):
+    """Seconds a −32029 answer asks to wait (a little more, so the token is surely there)."""
+    data = (response.get("error") or {}).get("data") or {}
+    try:
+        return min(5.0, max(0.01, float(data.get("retryAfterSeconds", 0.1)))) + 0.01
+    except (TypeError, ValueError):
+        return 0.1
+
+
+def _limited(response):
+    return isinstance(response, dict) and (response.get("error") or {}).get("code") == RATE_LIMITED
+
+
+def rpc(url, method, params, key, id=1, timeout=60, wait_rate_limited=True, limit_patience=300):
     """One JSON-RPC call on a fresh connection; the decoded response ({"result"} or {"error"}).
-    Raises TransportError when no answer arrived (outcome unknown for a write)."""
-    return _post(url, {"jsonrpc": "2.0", "id": id, "method": method, "params": params}, key, timeout)
+    Raises TransportError when no answer arrived (outcome unknown for a write). A −32029 answer
+    (the practice is over its rate limit; the call did nothing) is waited out and the call sent
+    again, as a well-behaved client does, unless wait_rate_limited is False."""
+    payload = {"jsonrpc": "2.0", "id": id, "method": method, "params": params}
+    deadline = time.monotonic() + limit_patience
+    while True:
+        answer = _post(url, payload, key, timeout)
+        if not (wait_rate_limited and _limited(answer) and time.monotonic() < deadline):
+            return answer
+        time.sleep(_retry_after(answer))
 
 
-def rpc_batch(url, calls, key, timeout=120):
+def rpc_batch(url, calls, key, timeout=120, wait_rate_limited=True, limit_patience=300):
     """One batch POST; `calls` are (method, params) pairs; the responses in the calls' order
-    (each element is its own transaction on the server, so a batch can partly apply)."""
+    (each element is its own transaction on the server, so a batch can partly apply). Elements
+    answered −32029 did nothing: they are waited out and sent again alone (in one smaller batch),
+    unless wait_rate_limited is False."""
     if not calls:
         return []
-    payload = [{"jsonrpc": "2.0", "id": index, "method": method, "params": params}
-               for index, (method, params) in enumerate(calls)]
-    answer = _post(url, payload, key, timeout)
-    if not isinstance(answer, list):
-        raise TransportError(f"batch answered {json.dumps(answer)[:500]}")
-    by_id = {item.get("id"): item for item in answer}
-    return [by_id.get(index, {"error": {"code": -1, "message": "no answer for this element"}})
-            for index in range(len(calls))]
+    responses = [None] * len(calls)
+    pending = list(range(len(calls)))
+    deadline = time.monotonic() + limit_patience
+    while pending:
+        payload = [{"jsonrpc": "2.0", "id": index, "method": calls[index][0], "params": calls[index][1]}
+                   for index in pending]
+        answer = _post(url, payload, key, timeout)
+        if not isinstance(answer, list):
+            raise TransportError(f"batch answered {json.dumps(answer)[:500]}")
+        by_id = {item.get("id"): item for item in answer}
+        still = []
+        for index in pending:
+            item = by_id.get(index, {"error": {"code": -1, "message": "no answer for this element"}})
+            responses[index] = item
+            if wait_rate_limited and _limited(item) and time.monotonic() < deadline:
+                still.append(index)
+        if still:
+            time.sleep(max(_retry_after(responses[index]) for index in still))
+        pending = still
+    return responses
 
 
 class RPCFailure(Exception):
