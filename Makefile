@@ -67,6 +67,18 @@ faults: release-products
 	mkdir -p bench-results
 	python3 scripts/ops/multi_instance.py --bin "$(RELEASE_BIN)" --jobs 10000 --practices 30 --clients 30 \
 		--drain-timeout 1800 --results bench-results/faults.json
+	python3 scripts/ops/pg_restart.py --bin "$(RELEASE_BIN)" --results bench-results/pg-restart.json
+
+## make load: 20 practices at 150 req/s (reads, writes, batches) for 5 minutes, then one practice at 10× its
+##   rate limit for a minute; p50/p99, error rate and RSS over time in bench-results/load.json.
+load: release-products
+	mkdir -p bench-results
+	python3 scripts/ops/load.py --bin "$(RELEASE_BIN)" --results bench-results/load.json
+
+## make fuzz: 100,000 fuzzed JSON-RPC requests generated from rpc.discover (bench-results/fuzz.json).
+fuzz: release-products
+	mkdir -p bench-results
+	python3 scripts/ops/fuzz.py --bin "$(RELEASE_BIN)" --count 100000 --seed 1 --results bench-results/fuzz.json
 
 lint:
 	$(SWIFT) format lint --recursive Sources Tests Plugins || true

@@ -80,11 +80,18 @@ public final class Database: Service, Sendable {
         do {
             result = try await body(transaction)
         } catch {
-            do {
-                try await connection.query("ROLLBACK", logger: logger)
-            } catch {
-                // The connection is broken; closing it makes the pool discard it.
-                try? await connection.close()
+            if connectionIsGone(error, connection) {
+                // The server ended the session (restart, failover, pg_terminate_backend) or the socket
+                // broke: there is no transaction left to roll back, and PostgresNIO 1.33 may never
+                // answer a statement sent on a connection that is closing. Close it; the pool replaces it.
+                Task { try? await connection.close() }
+            } else {
+                do {
+                    try await bounded(.seconds(10)) { try await connection.query("ROLLBACK", logger: logger) }
+                } catch {
+                    // The connection is broken; closing it makes the pool discard it.
+                    Task { try? await connection.close() }
+                }
             }
             throw StorageError.classify(error) ?? error
         }
@@ -94,6 +101,62 @@ public final class Database: Service, Sendable {
             throw StorageError.classify(error) ?? error
         }
         return result
+    }
+}
+
+/// `true` when `error` says the connection itself is gone, not just the statement: the server
+/// closed it (class 57 "operator intervention", class 08 "connection exception") or the socket did.
+func connectionIsGone(_ error: any Error, _ connection: PostgresConnection) -> Bool {
+    if connection.isClosed { return true }
+    guard let error = error as? PSQLError else { return false }
+    switch error.code {
+    case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown:
+        return true
+    case .server:
+        let state = error.serverInfo?[.sqlState] ?? ""
+        return state.hasPrefix("57P") || state.hasPrefix("08")
+    default:
+        return false
+    }
+}
+
+/// The statement did not answer within its bound (its connection is presumed dead).
+struct StatementTimedOut: Error {}
+
+/// Runs `operation`, giving up after `limit`: the caller goes on, the operation is left to finish
+/// or fail on its own. For statements on a connection that may be closing, which PostgresNIO does
+/// not always fail.
+func bounded(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> Void) async throws {
+    let once = ResumeOnce()
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        once.set(continuation)
+        let work = Task {
+            do {
+                try await operation()
+                once.resume(.success(()))
+            } catch {
+                once.resume(.failure(error))
+            }
+        }
+        Task {
+            try? await Task.sleep(for: limit)
+            once.resume(.failure(StatementTimedOut()))
+            work.cancel()
+        }
+    }
+}
+
+/// A continuation resumed by whichever of its racers comes first.
+final class ResumeOnce: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+
+    func set(_ continuation: CheckedContinuation<Void, any Error>) { self.continuation.withLock { $0 = continuation } }
+
+    func resume(_ result: Result<Void, any Error>) {
+        continuation.withLock { pending in
+            pending?.resume(with: result)
+            pending = nil
+        }
     }
 }
 
