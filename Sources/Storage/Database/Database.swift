@@ -74,8 +74,8 @@ public final class Database: Service, Sendable {
         isolation: isolated (any Actor)? = #isolation,
         on connection: PostgresConnection, logger: Logger, _ body: (Transaction) async throws -> Result
     ) async throws -> Result {
-        try await connection.query("BEGIN", logger: logger)
         let transaction = Transaction(connection: connection, logger: logger)
+        try await transaction.query("BEGIN")
         let result: Result
         do {
             result = try await body(transaction)
@@ -96,7 +96,7 @@ public final class Database: Service, Sendable {
             throw StorageError.classify(error) ?? error
         }
         do {
-            try await connection.query("COMMIT", logger: logger)
+            try await transaction.query("COMMIT")
         } catch {
             throw StorageError.classify(error) ?? error
         }
@@ -107,7 +107,7 @@ public final class Database: Service, Sendable {
 /// `true` when `error` says the connection itself is gone, not just the statement: the server
 /// closed it (class 57 "operator intervention", class 08 "connection exception") or the socket did.
 func connectionIsGone(_ error: any Error, _ connection: PostgresConnection) -> Bool {
-    if connection.isClosed { return true }
+    if connection.isClosed || error is ConnectionLost { return true }
     guard let error = error as? PSQLError else { return false }
     switch error.code {
     case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown:
@@ -123,11 +123,17 @@ func connectionIsGone(_ error: any Error, _ connection: PostgresConnection) -> B
 /// The statement did not answer within its bound (its connection is presumed dead).
 struct StatementTimedOut: Error {}
 
+/// The connection closed while a statement waited on it (a restart, a failover, a terminated
+/// backend, a broken socket); the statement's outcome is whatever PostgreSQL did before.
+public struct ConnectionLost: Error, CustomStringConvertible {
+    public var description: String { "the database connection closed while a statement was waiting on it" }
+}
+
 /// Runs `operation`, giving up after `limit`: the caller goes on, the operation is left to finish
 /// or fail on its own. For statements on a connection that may be closing, which PostgresNIO does
 /// not always fail.
 func bounded(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> Void) async throws {
-    let once = ResumeOnce()
+    let once = ResumeOnce<Void>()
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
         once.set(continuation)
         let work = Task {
@@ -147,16 +153,84 @@ func bounded(_ limit: Duration, _ operation: @escaping @Sendable () async throws
 }
 
 /// A continuation resumed by whichever of its racers comes first.
-final class ResumeOnce: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+final class ResumeOnce<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, any Error>?>(nil)
 
-    func set(_ continuation: CheckedContinuation<Void, any Error>) { self.continuation.withLock { $0 = continuation } }
+    func set(_ continuation: CheckedContinuation<Value, any Error>) { self.continuation.withLock { $0 = continuation } }
 
-    func resume(_ result: Result<Void, any Error>) {
+    func resume(_ result: Result<Value, any Error>) {
         continuation.withLock { pending in
             pending?.resume(with: result)
             pending = nil
         }
+    }
+}
+
+/// Fails the statements waiting on a connection the moment it closes.
+///
+/// PostgresNIO 1.33.2 sometimes never answers a statement that was sent on a connection while the
+/// server was closing it (PostgreSQL restarting: FATAL 57P01, then EOF), so a request would wait
+/// forever holding its pool lease. Each statement runs in its own task and its caller waits on a
+/// continuation that either the statement or the connection's close completes. One watch per
+/// connection (a single close callback), removed when the connection closes.
+final class ConnectionWatch: Sendable {
+    private static let watches = Mutex<[ObjectIdentifier: ConnectionWatch]>([:])
+    private let state = Mutex((closed: false, next: UInt64(0), waiting: [UInt64: @Sendable (any Error) -> Void]()))
+
+    /// The watch of `connection`, created (and its close callback registered) on first use.
+    static func of(_ connection: PostgresConnection) -> ConnectionWatch {
+        let key = ObjectIdentifier(connection)
+        let (watch, created) = watches.withLock { watches -> (ConnectionWatch, Bool) in
+            if let existing = watches[key] { return (existing, false) }
+            let watch = ConnectionWatch()
+            watches[key] = watch
+            return (watch, true)
+        }
+        if created {
+            connection.closeFuture.whenComplete { _ in
+                watches.withLock { watches in
+                    if watches[key] === watch { watches[key] = nil }
+                }
+                watch.close()
+            }
+        }
+        return watch
+    }
+
+    /// Runs `operation`; throws ``ConnectionLost`` as soon as the connection closes, even if the
+    /// operation itself is never answered.
+    func run<Value: Sendable>(_ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        let once = ResumeOnce<Value>()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+            once.set(continuation)
+            let ticket = state.withLock { state -> UInt64? in
+                guard !state.closed else { return nil }
+                state.next += 1
+                state.waiting[state.next] = { error in once.resume(.failure(error)) }
+                return state.next
+            }
+            guard let ticket else {
+                once.resume(.failure(ConnectionLost()))
+                return
+            }
+            Task {
+                do {
+                    once.resume(.success(try await operation()))
+                } catch {
+                    once.resume(.failure(error))
+                }
+                _ = self.state.withLock { $0.waiting.removeValue(forKey: ticket) }
+            }
+        }
+    }
+
+    private func close() {
+        let waiting = state.withLock { state -> [@Sendable (any Error) -> Void] in
+            state.closed = true
+            defer { state.waiting.removeAll() }
+            return Array(state.waiting.values)
+        }
+        for fail in waiting { fail(ConnectionLost()) }
     }
 }
 
@@ -167,26 +241,37 @@ public struct Transaction: @unchecked Sendable {
     let logger: Logger
 
     /// Runs a parameterized statement and returns its rows.
+    ///
+    /// Like every statement here, it fails with ``ConnectionLost`` as soon as the connection closes.
     @discardableResult
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger, file: file, line: line)
+        let (connection, logger) = (connection, logger)
+        return try await ConnectionWatch.of(connection).run {
+            try await connection.query(query, logger: logger, file: file, line: line)
+        }
     }
 
     /// Runs a statement and collects every row.
     public func rows(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
-        var rows: [PostgresRow] = []
-        for try await row in try await connection.query(query, logger: logger, file: file, line: line) {
-            rows.append(row)
+        let (connection, logger) = (connection, logger)
+        return try await ConnectionWatch.of(connection).run {
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.query(query, logger: logger, file: file, line: line) {
+                rows.append(row)
+            }
+            return rows
         }
-        return rows
     }
 
     /// Runs a statement and returns the first row, if any.
     public func firstRow(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRow? {
-        for try await row in try await connection.query(query, logger: logger, file: file, line: line) {
-            return row
+        let (connection, logger) = (connection, logger)
+        return try await ConnectionWatch.of(connection).run {
+            for try await row in try await connection.query(query, logger: logger, file: file, line: line) {
+                return row
+            }
+            return nil
         }
-        return nil
     }
 
     /// Sets the practice for the rest of this transaction (`set_config(…, true)`).

@@ -6,16 +6,12 @@ import Storage
 import Testing
 
 /// A transaction whose connection PostgreSQL terminates (a restart, a failover, an operator's
-/// pg_terminate_backend) should fail at once with an error the caller can report, never hang, and
-/// the pool should serve the next call. Found by scripts/ops/pg_restart.py.
-///
-/// Disabled: with PostgresNIO 1.33.2 a statement sent on a connection the server is closing is
-/// sometimes never answered (about one run in three here hangs). `Database` no longer sends
-/// ROLLBACK on a connection that is gone and bounds it otherwise, which removed one of the hangs;
-/// the statement inside the body can still hang. Enable this when that is fixed.
+/// pg_terminate_backend) fails at once with an error the caller can report, never hangs, and the
+/// pool serves the next call. Found by scripts/ops/pg_restart.py: with PostgresNIO 1.33.2 a
+/// statement sent on a connection the server is closing is sometimes never answered (this test hung
+/// about one run in three); `ConnectionWatch` now fails such statements when the connection closes.
 @Suite struct ConnectionLossTests {
-    @Test(.disabled("PostgresNIO 1.33.2: a statement on a connection the server is closing may never be answered"),
-          .timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(2)))
     func transactionsOnTerminatedConnectionsFailPromptlyAndThePoolRecovers() async throws {
         let environment = try await TestEnvironment.isolated(plugins: .none, claims: ClaimConfiguration())
         let database = environment.database
